@@ -1,0 +1,41 @@
+"""The vendor API: signing, the shared client, models and errors. Imports nothing from Qt."""
+
+from .client import DEFAULT_TIMEOUT, TogaClient
+from .errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NetworkError,
+    NotFoundError,
+    ResponseError,
+    ServerError,
+    ValidationError,
+)
+from .models import Order, OrderType, Priority, Reply, Status, Ticket, WebhookEvent, WebhookType
+
+# The key pair published in both spec documents; the sandbox accepts it, production never does.
+SAMPLE_PUBLIC_KEY = "1111AAAA-22BB-33CC-44DD-555555EEEEEE"
+SAMPLE_SECRET_KEY = "EEEE5555-DD44-CC33-BB22-AAAAAA111111"  # noqa: S105 (public sample)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "SAMPLE_PUBLIC_KEY",
+    "SAMPLE_SECRET_KEY",
+    "ApiError",
+    "AuthError",
+    "ConflictError",
+    "NetworkError",
+    "NotFoundError",
+    "Order",
+    "OrderType",
+    "Priority",
+    "Reply",
+    "ResponseError",
+    "ServerError",
+    "Status",
+    "Ticket",
+    "TogaClient",
+    "ValidationError",
+    "WebhookEvent",
+    "WebhookType",
+]

@@ -1,0 +1,336 @@
+"""``TogaClient``: the one place that talks HTTP to the vendor.
+
+It owns signing, the connection pool, timeouts, retries and the mapping of every
+failure to an ``ApiError``, so no caller repeats them. It is safe to share between
+worker threads: the Session is fully configured here and never mutated afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from . import validation as v
+from .errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NetworkError,
+    NotFoundError,
+    ResponseError,
+    ServerError,
+    ValidationError,
+)
+from .models import Order, Priority, Status, Ticket
+from .signing import HmacAuth
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (5.0, 30.0)
+RETRY_STATUSES = frozenset({408, 502, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT"})
+CLOCK_SKEW_LIMIT = timedelta(seconds=60)
+
+_STATUS_WORDS = {
+    400: "The server refused the request as invalid",
+    401: "The server did not accept the API keys or the request signature",
+    403: "Access to this record was denied",
+    404: "The record could not be found",
+    405: "The server does not support this action",
+    408: "The request timed out at the server and may or may not have completed",
+    422: "The record already exists",
+    500: "The server had an internal error",
+    502: "A temporary network problem at the server (bad gateway)",
+    503: "The server is unavailable",
+    504: "The server's gateway timed out",
+}
+
+
+class _CookieRefusal(requests.cookies.cookielib.DefaultCookiePolicy):
+    """The API uses no cookies; refusing them keeps the shared Session free of mutation."""
+
+    def set_ok(self, cookie, request):
+        return False
+
+
+class TogaClient:
+    """A signed client for the TOGaDesk ticketing and TOGa order APIs.
+
+    ``timeout`` is seconds for both connect and read, or a ``(connect, read)`` tuple.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        public_key: str,
+        secret_key: str,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_tries: int = 3,
+        backoff: float = 0.3,
+        pool_size: int = 16,
+    ):
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ValidationError("The server address must start with http:// or https://.", field="base_url")
+        v.required_text(public_key, "public_key", "public API key")
+        v.required_text(secret_key, "secret_key", "secret API key")
+        self.base_url = base_url.rstrip("/")
+        self.public_key = public_key
+        self.timeout = timeout
+        self.max_tries = max(1, max_tries)
+        self.backoff = backoff
+        self._clock_offset = timedelta(0)
+        self._auth = HmacAuth(public_key, secret_key, clock=self._now)
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.cookies.set_policy(_CookieRefusal())
+        session.headers.update({"Accept": "application/json", "User-Agent": "TOGaDesk-Agent"})
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"TogaClient(base_url={self.base_url!r}, public_key={self.public_key!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> TogaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def clock_offset(self) -> timedelta:
+        """How far the server's clock is ahead of ours, learned from a rejected request."""
+        return self._clock_offset
+
+    def _now(self) -> datetime:
+        return datetime.now().astimezone() + self._clock_offset
+
+    # ----------------------------------------------------------------- tickets
+
+    def create_ticket(
+        self,
+        email_address: str,
+        subject: str,
+        message: str,
+        *,
+        priority: Priority | str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        phone_number: str | None = None,
+    ) -> int:
+        """Files a ticket and returns its number. Never repeated once it may have arrived."""
+        body = v.without_none({
+            "emailAddress": v.email(email_address),
+            "subject": v.required_text(subject, "subject", "subject"),
+            "message": v.required_text(message, "message", "message"),
+            "priority": v.enum_value(Priority, priority, "priority", "priority"),
+            "firstName": v.optional_text(first_name, "firstName", "first name"),
+            "lastName": v.optional_text(last_name, "lastName", "last name"),
+            "phoneNumber": v.optional_text(phone_number, "phoneNumber", "phone number"),
+        })
+        return self._number(self._request("POST", "/ticket", body), "ticketNumber")
+
+    def add_reply(
+        self,
+        ticket_number: int,
+        email_address: str,
+        message: str,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        replied_on: datetime | str | None = None,
+    ) -> int:
+        """Adds a reply; the server stamps it with "now" when ``replied_on`` is None."""
+        number = v.number(ticket_number, "ticket number")
+        body = v.without_none({
+            "emailAddress": v.email(email_address),
+            "message": v.required_text(message, "message", "message"),
+            "firstName": v.optional_text(first_name, "firstName", "first name"),
+            "lastName": v.optional_text(last_name, "lastName", "last name"),
+            "repliedOn": v.moment(replied_on, "repliedOn"),
+        })
+        return self._number(self._request("POST", f"/ticket/{number}/reply", body), "ticketNumber")
+
+    def update_ticket(
+        self,
+        ticket_number: int,
+        *,
+        priority: Priority | str | None = None,
+        status: Status | str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email_address: str | None = None,
+        phone_number: str | None = None,
+        subject: str | None = None,
+        message: str | None = None,
+    ) -> int:
+        """Changes only the fields given (at least one)."""
+        number = v.number(ticket_number, "ticket number")
+        body = v.without_none({
+            "priority": v.enum_value(Priority, priority, "priority", "priority"),
+            "status": v.enum_value(Status, status, "status", "status"),
+            "firstName": v.optional_text(first_name, "firstName", "first name"),
+            "lastName": v.optional_text(last_name, "lastName", "last name"),
+            "emailAddress": v.email(email_address, required=False),
+            "phoneNumber": v.optional_text(phone_number, "phoneNumber", "phone number"),
+            "subject": None if subject is None else v.required_text(subject, "subject", "subject"),
+            "message": None if message is None else v.required_text(message, "message", "message"),
+        })
+        if not body:
+            raise ValidationError("Nothing to change: give at least one field to update.")
+        return self._number(self._request("PUT", f"/ticket/{number}", body), "ticketNumber")
+
+    def get_ticket(self, ticket_number: int) -> Ticket:
+        number = v.number(ticket_number, "ticket number")
+        data = self._request("GET", f"/ticket/{number}")
+        return Ticket.from_json(data.get("ticket"))
+
+    # ------------------------------------------------------------------ orders
+
+    def get_order(self, order_number: int) -> Order:
+        number = v.number(order_number, "order number")
+        return Order.from_json(self._request("GET", f"/order/{number}"))
+
+    def create_diagnostic(
+        self,
+        order_number: int,
+        *,
+        result_code: str,
+        windows_upgrade_eligibility: bool,
+        document: str | bytes | None = None,
+        system_information: str | dict | None = None,
+    ) -> int:
+        """Attaches a diagnostic to an order. ``document`` is a URL, Base64 text, or raw bytes."""
+        number = v.number(order_number, "order number")
+        body = v.without_none({
+            "resultCode": v.required_text(result_code, "resultCode", "result code"),
+            "windowsUpgradeEligibility": v.boolean(
+                windows_upgrade_eligibility, "windowsUpgradeEligibility", "Windows upgrade eligibility"
+            ),
+            "document": v.document(document),
+            "systemInformation": v.system_information(system_information),
+        })
+        return self._number(self._request("POST", f"/order/{number}/diagnostic", body), "orderNumber")
+
+    # --------------------------------------------------------------- transport
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Sends one call with the retry rules and returns the JSON object of a successful answer."""
+        url = self.base_url + path
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        clock_fixed = False
+        tries = 0
+        while True:
+            tries += 1
+            started = time.monotonic()
+            try:
+                response = self._session.request(method, url, data=data, auth=self._auth, timeout=self.timeout)
+            except requests.RequestException as exc:
+                error = _network_error(method, exc)
+                log.info("%s %s failed after %.0f ms: %s", method, path, (time.monotonic() - started) * 1000, error)
+                if tries < self.max_tries and (method in IDEMPOTENT_METHODS or not error.maybe_applied):
+                    self._pause(tries)
+                    continue
+                raise error from None
+            log.info("%s %s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
+            if response.status_code == 401 and not clock_fixed and self._learn_clock(response):
+                clock_fixed = True
+                continue
+            if response.status_code in RETRY_STATUSES and method in IDEMPOTENT_METHODS and tries < self.max_tries:
+                self._pause(tries)
+                continue
+            return _result(method, response)
+
+    def _pause(self, tries: int) -> None:
+        time.sleep(self.backoff * (2 ** (tries - 1)))
+
+    def _learn_clock(self, response: requests.Response) -> bool:
+        """After a 401, adopt the server's clock if it is far from ours; True to re-sign and retry."""
+        try:
+            server_now = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            return False
+        if server_now is None or server_now.tzinfo is None:
+            return False
+        offset = server_now - datetime.now().astimezone()
+        if abs(offset) <= CLOCK_SKEW_LIMIT:
+            return False
+        log.warning("Server clock differs from ours by %.0f s; signing with the server's time", offset.total_seconds())
+        self._clock_offset = offset
+        return True
+
+    @staticmethod
+    def _number(data: dict[str, Any], key: str) -> int:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ResponseError(f"The server did not return the {key} it should have.")
+        return value
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _network_error(method: str, exc: requests.RequestException) -> NetworkError:
+    if _never_sent(exc):
+        return NetworkError("Could not connect to the server. Check the network and the server address.")
+    maybe_applied = method not in ("GET",)
+    if isinstance(exc, requests.Timeout):
+        text = "The server did not answer in time."
+    else:
+        text = "The connection to the server was lost before it answered."
+    if maybe_applied:
+        text += " The change may or may not have been saved."
+    return NetworkError(text, maybe_applied=maybe_applied)
+
+
+def _result(method: str, response: requests.Response) -> dict[str, Any]:
+    """The JSON object of a successful answer, or the right ApiError with readable words."""
+    status = response.status_code
+    payload: Any = None
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    server_text = ""
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+        server_text = payload["error"].strip()
+    if 200 <= status < 300:
+        if not isinstance(payload, dict):
+            kind = response.headers.get("Content-Type", "unknown type") or "unknown type"
+            kind = kind.split(";")[0]
+            raise ResponseError(f"The server's answer could not be read (HTTP {status}, {kind}, not JSON).", status)
+        if payload.get("success") is False:
+            raise ServerError(server_text or f"The server reported a failure (HTTP {status}).", status)
+        return payload
+    words = (server_text or _STATUS_WORDS.get(status, "The server answered with an error")).rstrip(".")
+    message = f"{words} (HTTP {status})."
+    if status == 400:
+        raise ValidationError(message, status)
+    if status in (401, 403):
+        raise AuthError(message, status)
+    if status == 404:
+        raise NotFoundError(message, status)
+    if status == 422:
+        raise ConflictError(message, status)
+    maybe_applied = method != "GET" and status in RETRY_STATUSES
+    raise ServerError(message, status, maybe_applied=maybe_applied)
+
+
+__all__ = ["ApiError", "TogaClient"]

@@ -1,0 +1,61 @@
+"""One exception family for everything that can go wrong talking to the vendor API.
+
+Every error carries ``status`` (the HTTP code, or None when no answer came back or the
+problem was found before sending) and ``message`` (words a person can read: the server's
+own ``error`` text when it gave one). Callers catch ``ApiError`` and show ``message``.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of every error raised by :mod:`gui.api`.
+
+    ``maybe_applied`` is True when the request may have reached the server and been
+    carried out although no clear answer came back (a dropped connection, a read
+    timeout, 408, 502, 504): the caller must check with a GET before offering it again.
+    """
+
+    def __init__(self, message: str, status: int | None = None, *, maybe_applied: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.maybe_applied = maybe_applied
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, message={self.message!r})"
+
+
+class ValidationError(ApiError, ValueError):
+    """Input was refused: locally before sending (status None) or by the server (400)."""
+
+    def __init__(self, message: str, status: int | None = None, *, field: str | None = None):
+        super().__init__(message, status)
+        self.field = field
+
+
+class AuthError(ApiError):
+    """The server did not accept our keys or signature (401) or denied access (403)."""
+
+
+class NotFoundError(ApiError):
+    """The ticket, order or route does not exist (404)."""
+
+
+class ConflictError(ApiError):
+    """The record already exists (422)."""
+
+
+class ServerError(ApiError):
+    """The server failed or a gateway in between did (5xx, 408, other codes)."""
+
+
+class NetworkError(ApiError):
+    """No answer came back: connection refused, dropped, or timed out."""
+
+
+class ResponseError(ApiError):
+    """An answer came back but it is not what the API documents (not JSON, wrong shape)."""

@@ -1,0 +1,107 @@
+"""The one bridge from the UI thread to worker threads.
+
+``TaskRunner.submit(fn, *args, on_done=slot, on_error=slot)`` runs ``fn`` on the app's
+QThreadPool and delivers ``(result)`` or ``(ApiError)`` to the slots on the UI thread.
+Connect bound ``@Slot`` methods, not lambdas capturing widgets: a bound slot is
+disconnected when its widget dies, a lambda would touch a deleted C++ object.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from .api import ApiError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THREADS = 8
+
+
+class _TaskSignals(QObject):
+    """Lives on the UI thread; emitting from a worker queues delivery to the UI thread."""
+
+    finished = Signal(object)
+    failed = Signal(object)
+    ended = Signal()
+
+
+class _Task(QRunnable):
+    def __init__(self, runner: TaskRunner, fn: Callable[..., Any], args: tuple, kwargs: dict):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = _TaskSignals()
+        self._runner = runner
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+
+    def run(self) -> None:
+        try:
+            if self._runner.closing:
+                return
+            try:
+                result = self._fn(*self._args, **self._kwargs)
+            except ApiError as error:
+                outcome = (self.signals.failed, error)
+            except Exception as error:  # a bug, not a server problem: log it, show words
+                log.exception("Task %s failed unexpectedly", getattr(self._fn, "__qualname__", self._fn))
+                outcome = (self.signals.failed, ApiError(f"Something went wrong inside the app: {error}"))
+            else:
+                outcome = (self.signals.finished, result)
+            if not self._runner.closing:
+                outcome[0].emit(outcome[1])
+        finally:
+            self.signals.ended.emit()
+
+
+class TaskRunner(QObject):
+    """Owns the app's thread pool; reports how many tasks are in flight for the busy indicator."""
+
+    busy_changed = Signal(int)
+
+    def __init__(self, max_threads: int = DEFAULT_THREADS, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self.closing = False
+        self._tasks: dict[_TaskSignals, _Task] = {}
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[ApiError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Runs ``fn(*args, **kwargs)`` on a worker; must be called on the UI thread."""
+        if self.closing:
+            return
+        task = _Task(self, fn, args, kwargs)
+        if on_done is not None:
+            task.signals.finished.connect(on_done)
+        if on_error is not None:
+            task.signals.failed.connect(on_error)
+        task.signals.ended.connect(self._ended)
+        self._tasks[task.signals] = task
+        self.busy_changed.emit(len(self._tasks))
+        self.pool.start(task)
+
+    @Slot()
+    def _ended(self) -> None:
+        self._tasks.pop(self.sender(), None)
+        self.busy_changed.emit(len(self._tasks))
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Drops pending results and waits (bounded) for running tasks; True if all ended."""
+        self.closing = True
+        self.pool.clear()
+        done = self.pool.waitForDone(timeout_ms)
+        self._tasks.clear()
+        return done

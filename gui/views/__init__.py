@@ -1,0 +1,1 @@
+"""Widgets only: what the agent sees and clicks. No HTTP, no SQL."""

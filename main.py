@@ -1,0 +1,108 @@
+"""TOGaDesk Agent: start the desktop app, its demo, or the local TOGa sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+DESCRIPTION = """\
+TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa order APIs.
+
+  python main.py              the app with the agent's saved settings
+  python main.py --demo       the app against a built-in sandbox (no account needed)
+  python main.py --sandbox    only the sandbox: a local emulator of both vendor APIs
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="togadesk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--demo", action="store_true", help="run the app against an in-process sandbox")
+    mode.add_argument("--sandbox", action="store_true", help="run only the sandbox HTTP server")
+    box = parser.add_argument_group("sandbox options (with --sandbox)")
+    box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
+    box.add_argument("--db", metavar="PATH", help="SQLite file to keep data in (default: a fresh temporary one)")
+    box.add_argument("--latency-ms", type=float, default=0.0, metavar="N", help="delay added to every answer")
+    box.add_argument("--error-rate", type=float, default=0.0, metavar="P",
+                     help="share of requests answered 500/502/504/408 (0 to 1)")
+    box.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+                     help="share of requests whose connection is dropped without an answer (0 to 1)")
+    box.add_argument("--webhook-url", metavar="URL", help="POST webhooks (status changes, replies) to this URL")
+    box.add_argument("--clock-window", type=float, default=300.0, metavar="S",
+                     help="accepted clock difference of a request's Timestamp, in seconds (default: 300)")
+    box.add_argument("--keys", metavar="PUB:SECRET[,...]",
+                     help="extra accepted key pairs (also TOGA_SANDBOX_KEYS); the spec's sample pair always works")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser.parse_args(argv)
+
+
+def _interrupt(*_: object) -> None:
+    """SIGTERM stops the sandbox as cleanly as Ctrl+C does."""
+    raise KeyboardInterrupt
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from gui.sandbox import SandboxServer
+    from gui.sandbox.server import keys_from_env
+
+    logging.basicConfig(level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    keys = keys_from_env({"TOGA_SANDBOX_KEYS": args.keys}) if args.keys else {}
+    try:
+        server = SandboxServer(
+            args.host, args.port, db_path=args.db, keys=keys, latency_ms=args.latency_ms,
+            webhook_url=args.webhook_url, clock_window=args.clock_window,
+        )
+    except OSError as exc:
+        print(f"Could not start the sandbox on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    server.faults.error_rate = args.error_rate
+    server.faults.drop_rate = args.drop_rate
+    print(f"TOGa sandbox listening on {server.url}", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("TOGa sandbox stopped.", file=sys.stderr, flush=True)
+    return 0
+
+
+def run_demo() -> int:
+    from gui import app
+    from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+    from gui.sandbox import SandboxServer
+
+    with SandboxServer() as sandbox:
+        client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
+        return app.run(client, "Sandbox", sandbox.store.ticket_numbers())
+
+
+def run_configured() -> int:
+    from gui import app
+
+    notice = (
+        "No account is set up on this workstation yet, and the settings dialog is not built yet. "
+        "Start with --demo to use the app against the built-in sandbox."
+    )
+    return app.run(None, "Not configured", notice=notice)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.sandbox:
+        return run_sandbox(args)
+    import truststore
+
+    truststore.inject_into_ssl()  # TLS checks use the OS trust store (corporate CAs)
+    return run_demo() if args.demo else run_configured()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
