@@ -330,6 +330,8 @@ def _result(method: str, response: requests.Response) -> dict[str, Any]:
     if status == 422:
         raise ConflictError(message, status)
     maybe_applied = method != "GET" and status in RETRY_STATUSES
+    if maybe_applied and "may or may not" not in message:
+        message += " The change may or may not have been saved."
     raise ServerError(message, status, maybe_applied=maybe_applied)
 
 

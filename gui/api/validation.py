@@ -50,7 +50,9 @@ def email(value: Any, field: str = "emailAddress", *, required: bool = True) -> 
         return None
     text = required_text(value, field, "e-mail address").strip()
     if not EMAIL_PATTERN.match(text):
-        raise ValidationError(f"'{text}' does not look like an e-mail address.", field=field)
+        raise ValidationError(
+            f"The e-mail address '{text}' is not valid; it should look like name@example.com.", field=field
+        )
     return text
 
 

@@ -14,8 +14,9 @@ import os
 import socket
 import tempfile
 import threading
-import time
+from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,9 @@ def keys_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     return keys
 
 
+RECENT_REQUESTS = 1000  # how many received requests the sandbox remembers for inspection
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "TOGaSandbox/1.0"
@@ -57,19 +61,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         sandbox = self.server.sandbox
-        sandbox.count_request()
         path = self.path.split("?", 1)[0]
         body = self._read_body()
         if body is None:
             return
+        sandbox.record(Recorded(self.command, self.path, dict(self.headers.items()), body))
         fault = sandbox.faults.next_fault(self.command, path)
         latency = sandbox.faults.latency_ms
-        if latency:
-            time.sleep(latency / 1000.0)
+        if latency and sandbox.stopping.wait(latency / 1000.0):
+            self._fail(Fault(status=None))  # stopping: drop rather than answer from a closed store
+            return
         if fault is not None and not fault.after:
             self._fail(fault)
             return
-        answer = sandbox.api.handle(self.command, path, self.headers, body)
+        try:
+            answer = sandbox.api.handle(self.command, path, self.headers, body)
+        except Exception:
+            log.exception("sandbox failed on %s %s", self.command, path)
+            answer = _error(500, "The sandbox had an internal error.")
         if fault is not None:
             self._fail(fault)
             return
@@ -182,6 +191,24 @@ class _HttpServer(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A request as the sandbox received it; tests read ``SandboxServer.recent``."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """A header's value by case-insensitive name, None when absent."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
 def _error(status: int, text: str) -> Answer:
     return Answer(status, {"success": False, "error": text})
 
@@ -222,6 +249,8 @@ class SandboxServer:
         )
         self.faults = Faults(latency_ms=latency_ms)
         self.requests_served = 0
+        self.stopping = threading.Event()
+        self.recent: deque[Recorded] = deque(maxlen=RECENT_REQUESTS)
         self._count_lock = threading.Lock()
         self._http = _HttpServer((host, port), self)
         self._thread: threading.Thread | None = None
@@ -239,21 +268,25 @@ class SandboxServer:
         host = self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
-    def count_request(self) -> None:
+    def record(self, request: Recorded) -> None:
         with self._count_lock:
             self.requests_served += 1
+            self.recent.append(request)
 
     def start(self) -> SandboxServer:
         """Serves on a background thread and returns at once."""
-        self._thread = threading.Thread(target=self._http.serve_forever, name="toga-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="toga-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serves on this thread until ``stop()`` or KeyboardInterrupt."""
-        self._http.serve_forever()
+        self._http.serve_forever(poll_interval=0.1)
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._thread is not None:
             self._http.shutdown()
             self._thread.join(5)
