@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 
 DESCRIPTION = """\
@@ -57,8 +58,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
             args.host, args.port, db_path=args.db, keys=keys, latency_ms=args.latency_ms,
             webhook_url=args.webhook_url, clock_window=args.clock_window,
         )
-    except OSError as exc:
-        print(f"Could not start the sandbox on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        print(f"Could not start the sandbox on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 1
     server.faults.error_rate = args.error_rate
     server.faults.drop_rate = args.drop_rate
@@ -96,6 +98,9 @@ def run_configured() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"--port must be between 0 and 65535, not {args.port}.", file=sys.stderr)
+        return 2
     if args.sandbox:
         return run_sandbox(args)
     import truststore

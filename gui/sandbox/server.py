@@ -27,7 +27,7 @@ from .api import Answer, SandboxApi
 from .faults import Fault, Faults
 from .seed import seed
 from .store import SandboxStore
-from .webhooks import WebhookSender
+from .webhooks import WebhookSender, check_url
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,8 @@ class SandboxServer:
         clock_window: float = 300.0,
         seed_data: bool = True,
     ):
+        if webhook_url:
+            check_url(webhook_url)  # before anything is opened that would need closing
         self._tempdir = None
         if db_path is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="toga-sandbox-")

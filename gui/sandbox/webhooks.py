@@ -14,13 +14,19 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def check_url(url: str) -> str:
+    """The URL unchanged when it is http(s) with a host; ValueError otherwise."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"A webhook URL must be http:// or https:// with a host: {url!r}")
+    return url
+
+
 class WebhookSender:
     """A background thread POSTing payloads in order, with a few retries each."""
 
     def __init__(self, url: str, *, tries: int = 3, backoff: float = 0.5, timeout: float = 5.0):
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"A webhook URL must be http or https: {url!r}")
-        self.url = url
+        self.url = check_url(url)
         self.tries = tries
         self.backoff = backoff
         self.timeout = timeout

@@ -1,0 +1,93 @@
+"""The one bridge from the UI thread to workers: results and errors come back as signals on the UI thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
+
+from gui.api import ApiError, NotFoundError
+from gui.tasks import TaskRunner
+
+
+@pytest.fixture
+def runner(qapp) -> Iterator[TaskRunner]:
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.shutdown(5000), "workers still running after shutdown"
+    assert tasks.pool.activeThreadCount() == 0
+
+
+class Sink(QObject):
+    """Records what arrives and on which thread, as a widget's slots would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[object] = []
+        self.errors: list[ApiError] = []
+        self.threads: list[QThread] = []
+
+    @Slot(object)
+    def done(self, result: object) -> None:
+        self.results.append(result)
+        self.threads.append(QThread.currentThread())
+
+    @Slot(object)
+    def failed(self, error: ApiError) -> None:
+        self.errors.append(error)
+        self.threads.append(QThread.currentThread())
+
+
+def test_a_result_is_computed_on_a_worker_and_delivered_on_the_ui_thread(qtbot, runner):
+    sink = Sink()
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+        runner.submit(lambda: threading.current_thread().name, on_done=sink.done, on_error=sink.failed)
+    assert sink.results and sink.results[0] != threading.main_thread().name
+    assert sink.threads == [QThread.currentThread()]
+
+
+def test_an_api_error_is_delivered_as_it_is(qtbot, runner):
+    sink = Sink()
+
+    def fails() -> None:
+        raise NotFoundError("Ticket 1 was not found (HTTP 404).", 404)
+
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+        runner.submit(fails, on_done=sink.done, on_error=sink.failed)
+    assert isinstance(sink.errors[0], NotFoundError) and sink.errors[0].status == 404
+    assert sink.results == []
+
+
+def test_a_bug_in_a_task_becomes_an_api_error_in_words_not_a_crash(qtbot, runner, caplog):
+    sink = Sink()
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+        runner.submit(lambda: {}["missing"], on_done=sink.done, on_error=sink.failed)
+    assert type(sink.errors[0]) is ApiError
+    assert sink.errors[0].message.startswith("Something went wrong inside the app")
+    assert "Traceback" in caplog.text  # the details go to the log, not to the agent
+
+
+def test_busy_counts_tasks_in_flight(qtbot, runner):
+    gate = threading.Event()
+    counts: list[int] = []
+    runner.busy_changed.connect(counts.append)
+    runner.submit(gate.wait, 10)
+    runner.submit(gate.wait, 10)
+    assert runner.in_flight == 2
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+        gate.set()
+    assert counts[:2] == [1, 2] and counts[-1] == 0
+
+
+def test_after_shutdown_nothing_new_starts_and_no_result_is_delivered(qtbot, runner):
+    sink = Sink()
+    gate = threading.Event()
+    runner.submit(gate.wait, 10, on_done=sink.done)
+    gate.set()
+    assert runner.shutdown(5000)
+    runner.submit(lambda: "late", on_done=sink.done)
+    assert runner.in_flight == 0
+    QCoreApplication.processEvents()  # deliver anything queued; nothing may arrive
+    assert sink.results == []
