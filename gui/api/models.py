@@ -93,6 +93,10 @@ def parse_datetime(value: Any) -> datetime | None:
     return moment
 
 
+def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def _object(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ResponseError(f"The server sent a {what} that is not a JSON object.")
@@ -122,6 +126,16 @@ class Reply:
             last_name=_text(data.get("lastName")),
             replied_on=parse_datetime(data.get("repliedOn")),
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec's shape, so a stored snapshot parses back with ``from_json``."""
+        return _without_none({
+            "repliedOn": self.replied_on.isoformat() if self.replied_on else None,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "emailAddress": self.email_address,
+            "message": self.message,
+        })
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,27 @@ class Ticket:
             phone_number=_text(data.get("phoneNumber")),
             replies=replies,
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec's shape, so a stored snapshot parses back with ``from_json``."""
+        return _without_none({
+            "ticketNumber": self.ticket_number,
+            "subject": self.subject,
+            "message": self.message,
+            "status": None if self.status is None else str(self.status),
+            "priority": None if self.priority is None else str(self.priority),
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "emailAddress": self.email_address,
+            "phoneNumber": self.phone_number,
+            "replies": [reply.to_json() for reply in self.replies],
+        })
+
+    @property
+    def last_activity(self) -> datetime | None:
+        """When the latest reply was made; None for a ticket without replies."""
+        moments = [r.replied_on for r in self.replies if r.replied_on is not None]
+        return max(moments) if moments else None
 
 
 @dataclass(frozen=True)

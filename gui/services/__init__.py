@@ -1,0 +1,1 @@
+"""Use cases: they call the API client and keep the local store in step. No Qt."""

@@ -1,0 +1,252 @@
+"""The workstation's own SQLite store: tracked tickets with their last snapshot, and drafts.
+
+The API cannot list tickets, so this is the ticket list. Everything is keyed by
+environment (a sandbox and production never mix numbers). Used from the UI thread and
+from workers: one connection guarded by a lock; WAL so a reader never waits on a writer.
+What the agent typed (drafts) is written at once and deleted only when the server took it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .api import Ticket
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE ticket (
+        env TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        requester TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT '',
+        priority TEXT NOT NULL DEFAULT '',
+        replies INTEGER NOT NULL DEFAULT 0,
+        last_activity TEXT NOT NULL DEFAULT '',
+        search TEXT NOT NULL DEFAULT '',
+        snapshot TEXT,
+        fetched_at TEXT,
+        unread INTEGER NOT NULL DEFAULT 0,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (env, number)
+    );
+    CREATE TABLE draft (
+        env TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_number INTEGER NOT NULL,
+        fields TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (env, kind, ticket_number)
+    );
+    """,
+}
+
+
+class TicketRow(NamedTuple):
+    """One line of the ticket list: plain values, so filtering and sorting stay in fast Python."""
+
+    number: int
+    subject: str
+    requester: str
+    email: str
+    status: str
+    priority: str
+    replies: int
+    last_activity: str  # ISO 8601 in UTC, sortable as text; '' when unknown
+    unread: bool
+    search: str  # lower-case text the filter looks in
+
+
+class Change(Enum):
+    NEW = "new"  # the ticket was not in the list before
+    CHANGED = "changed"  # replies, status or another field differ from the last snapshot
+    SAME = "same"  # identical snapshot: nothing written
+
+
+@dataclass(frozen=True)
+class Saved:
+    change: Change
+    row: TicketRow
+    new_replies: int = 0
+    old_status: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row_values(ticket: Ticket) -> dict[str, Any]:
+    activity = ticket.last_activity
+    texts = [str(ticket.ticket_number), ticket.subject, ticket.requester, ticket.email_address, ticket.message]
+    return {
+        "subject": ticket.subject or "",
+        "requester": ticket.requester,
+        "email": ticket.email_address or "",
+        "status": str(ticket.status or ""),
+        "priority": str(ticket.priority or ""),
+        "replies": len(ticket.replies),
+        "last_activity": activity.astimezone(UTC).isoformat(timespec="seconds") if activity else "",
+        "search": " ".join(t for t in texts if t).casefold(),
+    }
+
+
+_SELECT_ROWS = (
+    "SELECT number, subject, requester, email, status, priority, replies, last_activity, unread, search"
+    " FROM ticket WHERE env=?"
+)
+_SELECT_ROW = _SELECT_ROWS + " AND number=?"
+
+
+def _to_row(record: sqlite3.Row | tuple) -> TicketRow:
+    number, subject, requester, email, status, priority, replies, activity, unread, search = record
+    return TicketRow(number, subject, requester, email, status, priority, replies, activity, bool(unread), search)
+
+
+class LocalStore:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"The local database {self.path} was made by a newer version of the app (schema {version})."
+            )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            # One transaction per step: a crash mid-migration leaves the previous version intact.
+            self._db.executescript(f"BEGIN; {_MIGRATIONS[step]} PRAGMA user_version={step}; COMMIT;")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ----------------------------------------------------------------- tickets
+
+    def tickets(self, env: str) -> list[TicketRow]:
+        with self._lock:
+            records = self._db.execute(_SELECT_ROWS, (env,)).fetchall()
+        return [_to_row(r) for r in records]
+
+    def ticket_numbers(self, env: str) -> list[int]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT number FROM ticket WHERE env=? ORDER BY number", (env,))]
+
+    def snapshot(self, env: str, number: int) -> Ticket | None:
+        with self._lock:
+            record = self._db.execute(
+                "SELECT snapshot FROM ticket WHERE env=? AND number=?", (env, number)
+            ).fetchone()
+        if record is None or not record[0]:
+            return None
+        return Ticket.from_json(json.loads(record[0]))
+
+    def save_snapshot(self, env: str, ticket: Ticket, *, seen: bool) -> Saved:
+        """Stores what the server just said. ``seen`` when the agent is looking at it (clears unread).
+
+        A ticket the agent is not looking at becomes unread when it gained replies or changed
+        status. An identical snapshot writes nothing.
+        """
+        snapshot = json.dumps(ticket.to_json(), ensure_ascii=False, sort_keys=True)
+        values = _row_values(ticket)
+        with self._lock:
+            old = self._db.execute(
+                "SELECT snapshot, unread, replies, status FROM ticket WHERE env=? AND number=?",
+                (env, ticket.ticket_number),
+            ).fetchone()
+            if old is None:
+                self._db.execute(
+                    "INSERT INTO ticket (env, number, subject, requester, email, status, priority, replies,"
+                    " last_activity, search, snapshot, fetched_at, unread, added_at)"
+                    " VALUES (:env, :number, :subject, :requester, :email, :status, :priority, :replies,"
+                    " :last_activity, :search, :snapshot, :fetched_at, :unread, :added_at)",
+                    {**values, "env": env, "number": ticket.ticket_number, "snapshot": snapshot,
+                     "fetched_at": _now(), "unread": int(not seen), "added_at": _now()},
+                )
+                return Saved(Change.NEW, self._row(env, ticket.ticket_number), len(ticket.replies))
+            old_snapshot, old_unread, old_replies, old_status = old
+            same = old_snapshot == snapshot
+            newsworthy = len(ticket.replies) > old_replies or values["status"] != old_status
+            unread = False if seen else bool(old_unread or (newsworthy and not same))
+            if same and unread == bool(old_unread):
+                self._db.execute(
+                    "UPDATE ticket SET fetched_at=? WHERE env=? AND number=?", (_now(), env, ticket.ticket_number)
+                )
+                return Saved(Change.SAME, self._row(env, ticket.ticket_number))
+            self._db.execute(
+                "UPDATE ticket SET subject=:subject, requester=:requester, email=:email, status=:status,"
+                " priority=:priority, replies=:replies, last_activity=:last_activity, search=:search,"
+                " snapshot=:snapshot, fetched_at=:fetched_at, unread=:unread WHERE env=:env AND number=:number",
+                {**values, "env": env, "number": ticket.ticket_number, "snapshot": snapshot,
+                 "fetched_at": _now(), "unread": int(unread)},
+            )
+            return Saved(
+                Change.SAME if same else Change.CHANGED,
+                self._row(env, ticket.ticket_number),
+                max(0, len(ticket.replies) - old_replies),
+                old_status,
+            )
+
+    def _row(self, env: str, number: int) -> TicketRow:
+        record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()
+        return _to_row(record)
+
+    def row(self, env: str, number: int) -> TicketRow | None:
+        with self._lock:
+            record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()
+        return None if record is None else _to_row(record)
+
+    def mark_read(self, env: str, number: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE ticket SET unread=0 WHERE env=? AND number=?", (env, number))
+
+    def remove(self, env: str, number: int) -> None:
+        """Forgets a ticket on this workstation (the server keeps it); its drafts stay."""
+        with self._lock:
+            self._db.execute("DELETE FROM ticket WHERE env=? AND number=?", (env, number))
+
+    # ------------------------------------------------------------------ drafts
+
+    def save_draft(self, env: str, kind: str, ticket_number: int, fields: dict[str, Any]) -> None:
+        """Keeps what the agent typed; an all-empty draft is deleted instead."""
+        if not any(isinstance(v, str) and v.strip() for v in fields.values()):
+            self.delete_draft(env, kind, ticket_number)
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO draft (env, kind, ticket_number, fields, saved_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (env, kind, ticket_number) DO UPDATE SET fields=excluded.fields,"
+                " saved_at=excluded.saved_at",
+                (env, kind, ticket_number, json.dumps(fields, ensure_ascii=False), _now()),
+            )
+
+    def draft(self, env: str, kind: str, ticket_number: int) -> dict[str, Any] | None:
+        with self._lock:
+            record = self._db.execute(
+                "SELECT fields FROM draft WHERE env=? AND kind=? AND ticket_number=?", (env, kind, ticket_number)
+            ).fetchone()
+        return None if record is None else json.loads(record[0])
+
+    def delete_draft(self, env: str, kind: str, ticket_number: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM draft WHERE env=? AND kind=? AND ticket_number=?", (env, kind, ticket_number)
+            )
