@@ -157,3 +157,6 @@ class TicketService:
 
     def draft(self, kind: str, number: int) -> dict[str, Any] | None:
         return self.store.draft(self.env, kind, number)
+
+    def delete_draft(self, kind: str, number: int) -> None:
+        self.store.delete_draft(self.env, kind, number)

@@ -1,116 +1,350 @@
-"""The main window. For now: the tracked tickets fetched from the server, with an error banner."""
+"""The main window: the Tickets tab (list beside the open ticket), menus, toolbar and status bar.
+
+It wires panes to the ticket service through the task runner; panes only present.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
-    QTableView,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ..api import ApiError, Ticket
-from ..models.ticket_table import SUBJECT, TicketTableModel
+from ..api import ApiError, NotFoundError, Ticket
+from ..api import validation as v
+from ..models.ticket_table import TicketTableModel
+from ..services.tickets import Agent, TicketService
+from ..store import Change, Saved
 from ..tasks import TaskRunner
+from .banner import Banner
+from .new_ticket_dialog import NewTicketDialog
+from .ticket_detail import TicketDetailPane
+from .ticket_list import TicketListPane
 
-ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Production": "#c62828"}
+ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
+
+
+def environment_colour(environment: str) -> str:
+    """Production is red so nobody answers a real customer thinking it is the sandbox."""
+    return ENVIRONMENT_COLOURS.get(environment, "#6a1b9a")
 
 
 class MainWindow(QMainWindow):
-    ticket_loaded = Signal(int)
-    load_failed = Signal(str)
+    ticket_opened = Signal(int)  # a fresh copy of the ticket on screen arrived
+    open_failed = Signal(str)
+    refresh_finished = Signal()
 
-    def __init__(
-        self,
-        runner: TaskRunner,
-        fetch_ticket: Callable[[int], Ticket] | None,
-        environment: str,
-        ticket_numbers: Sequence[int] = (),
-        notice: str = "",
-    ):
+    def __init__(self, runner: TaskRunner, service: TicketService | None, environment: str, agent: Agent,
+                 notice: str = "", settings: QSettings | None = None):
         super().__init__()
         self._runner = runner
-        self._fetch_ticket = fetch_ticket
-        self._ticket_numbers = list(ticket_numbers)
-        self.setWindowTitle(f"TOGaDesk Agent — {environment}")
-        self.resize(1000, 640)
+        self._service = service
+        self._environment = environment
+        self._settings = settings or QSettings()
+        self._refreshing = 0
+        self.resize(1200, 760)
 
         self.model = TicketTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Tickets")
-        self.table.setToolTip("Tickets tracked on this workstation")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
+        self.list_pane = TicketListPane(self.model)
+        self.list_banner = Banner()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.list_banner)
+        left_layout.addWidget(self.list_pane, 1)
+        self.detail = TicketDetailPane(runner, service, agent) if service else None
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        if self.detail is not None:
+            self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Workspace tabs")
+        self.tabs.addTab(self.splitter, "&Tickets")
+        self.tabs.setTabToolTip(0, "Tickets tracked on this workstation (Ctrl+1)")
+        self.setCentralWidget(self.tabs)
 
-        self.banner = QLabel()
-        self.banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Message")
-        self.banner.setStyleSheet("QLabel { background: #fdecea; color: #611a15; padding: 8px; }")
-        self.banner.setVisible(bool(notice))
-        self.banner.setText(notice)
+        self._build_actions()
+        self._build_status_bar()
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.table)
-        self.setCentralWidget(central)
+        if notice:
+            self.list_banner.show_message(notice, kind="info")
+        if service is not None:
+            self.model.set_rows(service.store.tickets(service.env))  # from disk, before any network
+            self.list_pane.ticket_chosen.connect(self.show_ticket)
+            self.detail.ticket_changed.connect(self._ticket_fresh)
+        self._restore_layout()
+        self._update_title()
+        self.model.modelReset.connect(self._update_title)
+        self.model.dataChanged.connect(self._update_title)
 
-        self.refresh_action = QAction("&Refresh", self)
-        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        self.refresh_action.setToolTip("Fetch the tickets again (F5)")
-        self.refresh_action.triggered.connect(self.refresh)
-        self.refresh_action.setEnabled(fetch_ticket is not None)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.refresh_action)
-        menu.addSeparator()
-        menu.addAction(quit_action)
+    # ------------------------------------------------------------ building
 
-        self.environment_label = QLabel(f" {environment} ")
+    def _action(self, text: str, shortcut: QKeySequence | str | list, tip: str, slot, *,
+                enabled: bool = True) -> QAction:
+        action = QAction(text, self)
+        keys = shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)]
+        action.setShortcuts(keys)
+        action.setToolTip(f"{tip} ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        action.setEnabled(enabled)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        ready = self._service is not None
+        self.new_action = self._action("&New ticket…", "Ctrl+N", "File a new ticket", self.new_ticket,
+                                       enabled=ready)
+        self.open_action = self._action("&Open ticket #…", "Ctrl+L", "Open a ticket by its number",
+                                        self.ask_ticket_number, enabled=ready)
+        self.refresh_action = self._action("&Refresh", [QKeySequence("F5")], "Fetch every listed ticket again",
+                                           self.refresh, enabled=ready)
+        self.remove_action = self._action("Re&move from list", "Ctrl+Del",
+                                          "Stop tracking the ticket here (the server keeps it)",
+                                          self.remove_current, enabled=ready)
+        self.quit_action = self._action("&Quit", "Ctrl+Q", "Close TOGaDesk Agent", self.close)
+        self.filter_action = self._action("&Filter tickets", "Ctrl+F", "Type to filter the ticket list",
+                                          self._focus_filter)
+        self.next_action = self._action("&Next ticket", "Ctrl+Down", "Open the next ticket in the list",
+                                        lambda: self._move(+1))
+        self.previous_action = self._action("&Previous ticket", "Ctrl+Up", "Open the previous ticket in the list",
+                                            lambda: self._move(-1))
+        self.tickets_tab_action = self._action("&Tickets tab", "Ctrl+1", "Show the Tickets tab",
+                                               lambda: self.tabs.setCurrentIndex(0))
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action, self.refresh_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        ticket_menu = self.menuBar().addMenu("&Ticket")
+        if self.detail is not None:
+            self.detail.send_action.setText("&Send reply")
+            self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
+            ticket_menu.addAction(self.detail.send_action)
+        ticket_menu.addAction(self.remove_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action):
+            view_menu.addAction(action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setAccessibleName("Main toolbar")
+        for action in (self.new_action, self.open_action, self.refresh_action):
+            toolbar.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        self.environment_label = QLabel(f"  {self._environment}  ")
         self.environment_label.setAccessibleName("Environment")
-        colour = ENVIRONMENT_COLOURS.get(environment, "#6a1b9a")
-        self.environment_label.setStyleSheet(f"QLabel {{ background: {colour}; color: white; font-weight: bold; }}")
-        self.busy_label = QLabel()
+        self.environment_label.setToolTip("Which server this window talks to")
+        colour = environment_colour(self._environment)
+        self.environment_label.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: white; font-weight: bold; border-radius: 3px; }}"
+        )
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(60)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.setAccessibleName("Working")
+        self.busy_bar.hide()
+        self.busy_label = QLabel("Ready")
         self.busy_label.setAccessibleName("Activity")
+        self.refreshed_label = QLabel("Not refreshed yet")
+        self.refreshed_label.setAccessibleName("Last refresh")
+        self.statusBar().addPermanentWidget(self.refreshed_label)
+        self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.environment_label)
-        runner.busy_changed.connect(self._show_busy)
+        self._runner.busy_changed.connect(self._show_busy)
+
+    # ------------------------------------------------------------ tickets
+
+    @Slot(int)
+    def show_ticket(self, number: int) -> None:
+        """Shows the stored copy at once, then a fresh one from the server."""
+        if self._service is None or self.detail is None:
+            return
+        snapshot = self._service.store.snapshot(self._service.env, number)
+        if snapshot is not None:
+            self.detail.show_ticket(snapshot)
+            self._service.store.mark_read(self._service.env, number)
+            row = self._service.store.row(self._service.env, number)
+            if row is not None:
+                self.model.upsert(row)
+        self._runner.submit(self._service.open, number, on_done=self._opened, on_error=self._open_failed)
+
+    @Slot()
+    def ask_ticket_number(self) -> None:
+        text, ok = QInputDialog.getText(self, "Open ticket", "Ticket number:")
+        if ok and text.strip():
+            self.open_ticket_number(text.strip().lstrip("#"))
+
+    def open_ticket_number(self, text: str | int) -> None:
+        try:
+            number = v.number(text, "ticket number")
+        except ApiError as error:
+            self.list_banner.show_message(error.message)
+            return
+        if self.list_pane.select(number):
+            return
+        self.list_banner.hide()
+        self._runner.submit(self._service.open, number, on_done=self._opened_new, on_error=self._open_failed)
+
+    @Slot(object)
+    def _opened_new(self, ticket: Ticket) -> None:
+        self._ticket_fresh(ticket)
+        self.list_pane.select(ticket.ticket_number)
+        self.ticket_opened.emit(ticket.ticket_number)
+
+    @Slot(object)
+    def _opened(self, ticket: Ticket) -> None:
+        self._ticket_fresh(ticket)
+        self.ticket_opened.emit(ticket.ticket_number)
+
+    @Slot(object)
+    def _ticket_fresh(self, ticket: Ticket) -> None:
+        row = self._service.store.row(self._service.env, ticket.ticket_number)
+        if row is not None:
+            self.model.upsert(row)
+        if self.detail is not None and self.detail.ticket is not None \
+                and self.detail.ticket.ticket_number == ticket.ticket_number:
+            self.detail.show_ticket(ticket)
+
+    @Slot(object)
+    def _open_failed(self, error: ApiError) -> None:
+        if isinstance(error, NotFoundError):
+            text = f"No such ticket in this environment ({self._environment}). {error.message}"
+            self.list_banner.show_message(text)
+        else:
+            self.list_banner.show_message(f"Could not open the ticket: {error.message}", retry=self._retry_current)
+        self.open_failed.emit(error.message)
+
+    def _retry_current(self) -> None:
+        number = self.list_pane.current_number()
+        if number is not None:
+            self.show_ticket(number)
+
+    def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
+        """Adds tickets heard of elsewhere (the demo's sandbox) to the list, fetched on workers."""
+        for number in numbers:
+            self._runner.submit(self._service.open, number, on_done=self._ticket_fresh)
+
+    @Slot()
+    def new_ticket(self) -> None:
+        dialog = NewTicketDialog(self._runner, self._service, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self._opened_new)
+        dialog.open()
+        self.new_ticket_dialog = dialog
+
+    @Slot()
+    def remove_current(self) -> None:
+        number = self.list_pane.current_number()
+        if number is None or self._service is None:
+            return
+        self._service.remove(number)
+        self.model.remove(number)
+        if self.detail is not None:
+            self.detail.clear()
+        self.statusBar().showMessage(f"#{number} removed from this list (the server still has it).", 5000)
 
     @Slot()
     def refresh(self) -> None:
-        if self._fetch_ticket is None:
+        """Fetches every listed ticket again; F5."""
+        if self._service is None or self._refreshing:
             return
-        self.banner.hide()
-        for number in self._ticket_numbers:
-            self._runner.submit(self._fetch_ticket, number, on_done=self._ticket_arrived, on_error=self._fetch_failed)
+        numbers = self._service.store.ticket_numbers(self._service.env)
+        current = self.list_pane.current_number()
+        self._refreshing = len(numbers)
+        self._refresh_errors: list[str] = []
+        if not numbers:
+            self._refresh_done()
+        for number in numbers:
+            self._runner.submit(self._service.refresh, number, on_screen=number == current,
+                                on_done=self._refreshed_one, on_error=self._refresh_failed_one)
 
     @Slot(object)
-    def _ticket_arrived(self, ticket: Ticket) -> None:
-        self.model.upsert(ticket)
-        self.ticket_loaded.emit(ticket.ticket_number)
+    def _refreshed_one(self, saved: Saved) -> None:
+        self.model.upsert(saved.row)
+        current = self.detail.ticket if self.detail is not None else None
+        if current is not None and current.ticket_number == saved.row.number and saved.change is not Change.SAME:
+            snapshot = self._service.store.snapshot(self._service.env, saved.row.number)
+            if snapshot is not None:
+                self.detail.show_ticket(snapshot)
+        self._count_refresh()
 
     @Slot(object)
-    def _fetch_failed(self, error: ApiError) -> None:
-        self.banner.setText(f"Could not load a ticket: {error.message}")
-        self.banner.show()
-        self.load_failed.emit(error.message)
+    def _refresh_failed_one(self, error: ApiError) -> None:
+        self._refresh_errors.append(error.message)
+        self._count_refresh()
+
+    def _count_refresh(self) -> None:
+        self._refreshing -= 1
+        if self._refreshing <= 0:
+            self._refresh_done()
+
+    def _refresh_done(self) -> None:
+        self._refreshing = 0
+        errors = self._refresh_errors
+        if errors:
+            self.list_banner.show_message(
+                f"{len(errors)} ticket(s) could not be refreshed: {errors[-1]}", retry=self.refresh
+            )
+        else:
+            self.refreshed_label.setText(f"Refreshed {datetime.now().strftime('%H:%M:%S')}")
+        self.refresh_finished.emit()
+
+    # ------------------------------------------------------------ small things
+
+    @Slot()
+    def _focus_filter(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.list_pane.focus_filter()
+
+    def _move(self, step: int) -> None:
+        self.list_pane.move(step)
 
     @Slot(int)
     def _show_busy(self, count: int) -> None:
-        self.busy_label.setText(f"Working… ({count})" if count else "Ready")
+        self.busy_bar.setVisible(bool(count))
+        self.busy_label.setText(f"{count} request{'s' if count != 1 else ''} running" if count else "Ready")
+
+    @Slot()
+    def _update_title(self) -> None:
+        unread = self.model.unread_count()
+        prefix = f"({unread}) " if unread else ""
+        self.setWindowTitle(f"{prefix}TOGaDesk Agent — {self._environment}")
+
+    def _restore_layout(self) -> None:
+        for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
+                             ("window/splitter", self.splitter.restoreState),
+                             ("window/ticket-columns", self.list_pane.table.horizontalHeader().restoreState)):
+            value = self._settings.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                restore(value)
+        header = self.list_pane.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def save_layout(self) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/state", self.saveState())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/ticket-columns", self.list_pane.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.detail is not None:
+            self.detail.save_draft()
+        self.save_layout()
+        super().closeEvent(event)
+

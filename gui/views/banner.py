@@ -1,0 +1,65 @@
+"""A non-modal message strip for the pane it belongs to: plain text, an optional Retry, a close button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+STYLES = {
+    "error": "QWidget#banner { background: #fdecea; border: 1px solid #e57373; } QLabel { color: #611a15; }",
+    "info": "QWidget#banner { background: #e3f2fd; border: 1px solid #64b5f6; } QLabel { color: #0d3c61; }",
+}
+
+
+class Banner(QWidget):
+    retried = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # server text is never markup
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName("Message")
+        self.retry_button = QPushButton("&Retry")
+        self.retry_button.setToolTip("Try the same request again")
+        self.retry_button.setAccessibleName("Retry")
+        self.retry_button.clicked.connect(self._retry)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss this message")
+        close.setAccessibleName("Dismiss message")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.retry_button)
+        layout.addWidget(close)
+        self._retry_action: Callable[[], None] | None = None
+        self.hide()
+
+    def show_message(self, text: str, *, kind: str = "error", retry: Callable[[], None] | None = None,
+                     action_text: str = "&Retry") -> None:
+        """Shows ``text``; an action button (Retry) only when ``retry`` is given (safe to repeat)."""
+        self.setStyleSheet(STYLES.get(kind, STYLES["error"]))
+        self.label.setText(text)
+        self._retry_action = retry
+        self.retry_button.setText(action_text)
+        self.retry_button.setAccessibleName(action_text.replace("&", ""))
+        self.retry_button.setVisible(retry is not None)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    @Slot()
+    def _retry(self) -> None:
+        action = self._retry_action
+        self.hide()
+        self.retried.emit()
+        if action is not None:
+            action()

@@ -1,0 +1,235 @@
+"""The New ticket dialog: inline validation next to each field, kept as a draft until the server has it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..api import ApiError, Priority, Ticket, ValidationError
+from ..api import validation as v
+from ..services.tickets import NEW_TICKET_DRAFT, TicketService
+from ..tasks import TaskRunner
+from .banner import Banner
+
+TEXT_FIELDS = ("email_address", "subject", "first_name", "last_name", "phone_number")
+
+
+class NewTicketDialog(QDialog):
+    created = Signal(object)  # the Ticket as the server stored it
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, service: TicketService, parent: QWidget | None = None,
+                 prefill: dict[str, str] | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("New ticket")
+        self.setMinimumWidth(520)
+        self._runner = runner
+        self._service = service
+        self.banner = Banner()
+
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        labels = {
+            "email_address": ("E-mail *", "Requester's e-mail address (required)"),
+            "subject": ("Subject *", "A short summary (required)"),
+            "first_name": ("First name", "Requester's first name"),
+            "last_name": ("Last name", "Requester's last name"),
+            "phone_number": ("Phone", "Requester's phone number"),
+        }
+        form = QFormLayout()
+        for name in ("email_address", "first_name", "last_name", "phone_number", "subject"):
+            edit = QLineEdit()
+            text, tip = labels[name]
+            edit.setAccessibleName(text.rstrip(" *"))
+            edit.setToolTip(tip)
+            edit.textChanged.connect(self._changed)
+            self.edits[name] = edit
+            form.addRow(text, edit)
+            self.errors[name] = self._error_label(form)
+        self.priority = QComboBox()
+        for priority in Priority:
+            self.priority.addItem(priority.value.title(), priority.value)
+        self.priority.setCurrentIndex(self.priority.findData(Priority.NORMAL.value))
+        self.priority.setAccessibleName("Priority")
+        self.priority.setToolTip("How urgent the ticket is")
+        self.priority.currentIndexChanged.connect(self._changed)
+        form.addRow("Priority", self.priority)
+        self.message = QPlainTextEdit()
+        self.message.setAccessibleName("Message")
+        self.message.setToolTip("What the requester needs (required)")
+        self.message.setTabChangesFocus(True)
+        self.message.textChanged.connect(self._changed)
+        form.addRow("Message *", self.message)
+        self.errors["message"] = self._error_label(form)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setAccessibleName("Creating")
+        self.progress.hide()
+        self.buttons = QDialogButtonBox()
+        self.create_button = QPushButton("&Create")
+        self.create_button.setToolTip("File the ticket with the server")
+        self.create_button.setDefault(True)
+        self.buttons.addButton(self.create_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setToolTip("Close; what you typed is kept for next time")
+        self.discard_button = self.buttons.addButton("&Discard draft", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.discard_button.setToolTip("Empty the form and forget the draft")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        self.discard_button.clicked.connect(self._discard)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(300)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._touched: set[str] = set()
+        self._restoring = True
+        self._load(self._service.draft(NEW_TICKET_DRAFT, 0) or prefill or {})
+        self._restoring = False
+        self._validate(show_all=False)
+
+    @staticmethod
+    def _error_label(form: QFormLayout) -> QLabel:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setStyleSheet("color: #c62828;")
+        label.setWordWrap(True)
+        label.hide()
+        form.addRow("", label)
+        return label
+
+    # ------------------------------------------------------------- values
+
+    def fields(self) -> dict[str, Any]:
+        """The form as TogaClient.create_ticket's keyword arguments (blank optional fields left out)."""
+        values: dict[str, Any] = {name: self.edits[name].text().strip() for name in TEXT_FIELDS}
+        values["message"] = self.message.toPlainText()
+        values["priority"] = self.priority.currentData()
+        return {k: val for k, val in values.items() if val or k in ("email_address", "subject", "message")}
+
+    def _load(self, fields: dict[str, Any]) -> None:
+        for name in TEXT_FIELDS:
+            self.edits[name].setText(str(fields.get(name) or ""))
+        self.message.setPlainText(str(fields.get("message") or ""))
+        index = self.priority.findData(fields.get("priority") or Priority.NORMAL.value)
+        self.priority.setCurrentIndex(max(index, 0))
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> the reason it is not acceptable yet, using the client's own rules."""
+        values = self.fields()
+        checks = {
+            "email_address": lambda: v.email(values.get("email_address")),
+            "subject": lambda: v.required_text(values.get("subject"), "subject", "subject"),
+            "message": lambda: v.required_text(values.get("message"), "message", "message"),
+        }
+        found = {}
+        for name, check in checks.items():
+            try:
+                check()
+            except ValidationError as error:
+                found[name] = error.message
+        return found
+
+    # ------------------------------------------------------------- slots
+
+    @Slot()
+    def _changed(self) -> None:
+        if self._restoring:
+            return
+        sender = self.sender()
+        for name, edit in self.edits.items():
+            if edit is sender:
+                self._touched.add(name)
+        if sender is self.message:
+            self._touched.add("message")
+        self._validate(show_all=False)
+        self._draft_timer.start()
+
+    def _validate(self, *, show_all: bool) -> bool:
+        problems = self.problems()
+        for name, label in self.errors.items():
+            text = problems.get(name, "")
+            visible = bool(text) and (show_all or name in self._touched)
+            label.setText(text)
+            label.setVisible(visible)
+        self.create_button.setEnabled(not problems)
+        return not problems
+
+    @Slot()
+    def save_draft(self) -> None:
+        self._draft_timer.stop()
+        fields = self.fields()
+        typed = any(str(val).strip() for key, val in fields.items() if key != "priority")
+        if typed:
+            self._service.save_draft(NEW_TICKET_DRAFT, 0, fields)
+        else:
+            self._service.delete_draft(NEW_TICKET_DRAFT, 0)
+
+    @Slot()
+    def _discard(self) -> None:
+        self._service.delete_draft(NEW_TICKET_DRAFT, 0)
+        self._restoring = True
+        self._load({})
+        self._restoring = False
+        self._touched.clear()
+        self._validate(show_all=False)
+
+    @Slot()
+    def submit(self) -> None:
+        if not self._validate(show_all=True):
+            return
+        self.save_draft()
+        self._set_busy(True)
+        self.banner.hide()
+        self._runner.submit(self._service.create, self.fields(), on_done=self._created, on_error=self._failed)
+
+    @Slot(object)
+    def _created(self, ticket: Ticket) -> None:
+        self._set_busy(False)
+        self.created.emit(ticket)
+        self.accept()
+
+    @Slot(object)
+    def _failed(self, error: ApiError) -> None:
+        self._set_busy(False)
+        if error.maybe_applied:
+            text = (f"{error.message} The ticket may or may not have been created, and the API cannot search "
+                    "tickets: check with the requester or your team before creating it again.")
+        else:
+            text = f"The ticket was not created: {error.message}"
+        self.banner.show_message(text + " The form is kept.")
+        self.failed.emit(error.message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.create_button.setEnabled(not busy)
+        for edit in self.edits.values():
+            edit.setReadOnly(busy)
+        self.message.setReadOnly(busy)
+
+    def done(self, result: int) -> None:
+        """Closing by accident (Esc, Cancel, window close) keeps the draft."""
+        if result != QDialog.DialogCode.Accepted:
+            self.save_draft()
+        super().done(result)

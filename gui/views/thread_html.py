@@ -1,0 +1,89 @@
+"""The reply thread as HTML we build ourselves: every server text is escaped, only links are made live.
+
+Server text is never interpreted as markup: ``<b>`` shows as ``<b>``. URLs (http, https)
+and e-mail addresses become links; everything else is plain, wrapped, selectable text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+from ..api import Reply, Ticket
+
+_LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def linkify(text: str) -> str:
+    """Escaped text with http(s) URLs and e-mail addresses as links."""
+    parts: list[str] = []
+    last = 0
+    for match in _LINK.finditer(text):
+        parts.append(html.escape(text[last:match.start()]))
+        target = match.group(0)
+        href = target if target.startswith("http") else f"mailto:{target}"
+        parts.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(target)}</a>')
+        last = match.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts).replace("\n", "<br>")
+
+
+def relative(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return ""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 0:
+        return "in the future"
+    for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400 * 7, "w"), (86400, "d"), (3600, "h"),
+                       (60, "min")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "time unknown"
+    return f"{moment.astimezone().strftime('%Y-%m-%d %H:%M')} ({relative(moment)})"
+
+
+def _entry(author: str, email: str | None, moment: datetime | None, body: str | None, *, css: str,
+           label: str) -> str:
+    address = f" &lt;{linkify(email)}&gt;" if email else ""
+    return (
+        f'<table width="100%" class="{css}" cellpadding="8"><tr><td>'
+        f'<span class="who">{html.escape(author)}</span>{address}'
+        f' <span class="meta">· {html.escape(label)} · {html.escape(when(moment))}</span><br>'
+        f'<span class="body">{linkify(body or "")}</span>'
+        "</td></tr></table>"
+    )
+
+
+def render_thread(ticket: Ticket, agent_email: str = "") -> str:
+    """The original message, then every reply in time order; the agent's own replies stand apart."""
+    own = agent_email.strip().casefold()
+    replies = sorted(ticket.replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
+    blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
+                     css="original", label="original message").replace(
+        html.escape("time unknown"), "opened the ticket")]
+    for reply in replies:
+        mine = bool(own) and (reply.email_address or "").casefold() == own
+        blocks.append(_entry(reply.author, reply.email_address, reply.replied_on, reply.message,
+                             css="own" if mine else "reply", label="you" if mine else _role(reply, ticket)))
+    return "".join(blocks)
+
+
+def _role(reply: Reply, ticket: Ticket) -> str:
+    same = (reply.email_address or "").casefold() == (ticket.email_address or "").casefold()
+    return "requester" if same and ticket.email_address else "reply"
+
+
+THREAD_CSS = """
+.who { font-weight: bold; }
+.meta { color: #808080; }
+table.original { background-color: rgba(127, 127, 127, 0.10); }
+table.reply { background-color: rgba(127, 127, 127, 0.04); }
+table.own { background-color: rgba(46, 125, 50, 0.14); margin-left: 24px; }
+table { margin-bottom: 6px; }
+"""

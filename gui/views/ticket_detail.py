@@ -1,0 +1,366 @@
+"""The open ticket: header with status and priority controls, the reply thread, and the composer.
+
+Every request goes through the ticket service on a worker; results arrive on bound slots.
+What the agent types is saved as a draft while typing and kept through every failure.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
+from ..services.tickets import REPLY_DRAFT, Agent, Collision, ReplySent, TicketService
+from ..tasks import TaskRunner
+from .banner import Banner
+from .thread_html import THREAD_CSS, render_thread
+
+DRAFT_SAVE_MS = 400
+
+
+def _label(accessible: str, *, selectable: bool = True) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setAccessibleName(accessible)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class TicketDetailPane(QWidget):
+    ticket_changed = Signal(object)  # a fresh Ticket from the server (reply sent, field changed, reloaded)
+    reply_sent = Signal(int)
+    send_failed = Signal(str)
+    collision_found = Signal(str)
+
+    def __init__(self, runner: TaskRunner, service: TicketService, agent: Agent, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._runner = runner
+        self._service = service
+        self.agent = agent
+        self._ticket: Ticket | None = None
+        self._sending: set[int] = set()  # at most one reply in flight at a time
+        self._pending_status: str | None = None
+        self._failed_number = 0
+        self._change_field: tuple[str, QComboBox, str, int] | None = None
+
+        self.banner = Banner()
+        self.title = _label("Ticket subject")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.number_label = _label("Ticket number")
+        self.requester_label = _label("Requester")
+        self.email_label = QLabel()
+        self.email_label.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
+        self.email_label.setOpenExternalLinks(True)
+        self.email_label.setAccessibleName("Requester e-mail")
+        self.email_label.setToolTip("Write to the requester with your e-mail program")
+        self.phone_label = _label("Requester phone")
+
+        self.status_box = QComboBox()
+        for status in Status:
+            self.status_box.addItem(status.value.replace("_", " ").title(), status.value)
+        self.status_box.setAccessibleName("Status")
+        self.status_box.setToolTip("Change the ticket's status (sent to the server at once)")
+        self.priority_box = QComboBox()
+        for priority in Priority:
+            self.priority_box.addItem(priority.value.title(), priority.value)
+        self.priority_box.setAccessibleName("Priority")
+        self.priority_box.setToolTip("Change the ticket's priority (sent to the server at once)")
+        self.status_box.activated.connect(self._status_chosen)
+        self.priority_box.activated.connect(self._priority_chosen)
+
+        self.thread = QTextBrowser()
+        self.thread.setOpenExternalLinks(True)
+        self.thread.setAccessibleName("Conversation")
+        self.thread.setToolTip("The original message and every reply, oldest first")
+        self.thread.document().setDefaultStyleSheet(THREAD_CSS)
+
+        self.from_label = _label("Replying as", selectable=False)
+        self.composer = QPlainTextEdit()
+        self.composer.setPlaceholderText("Write a reply… (Ctrl+Enter sends)")
+        self.composer.setAccessibleName("Reply")
+        self.composer.setToolTip("Your reply; it is kept as a draft until the server has it")
+        self.composer.setTabChangesFocus(True)
+        self.composer.setMaximumHeight(self.fontMetrics().height() * 9)
+        self.send_button = QPushButton("&Send")
+        self.send_button.setToolTip("Send the reply (Ctrl+Enter)")
+        self.send_button.setAccessibleName("Send reply")
+        self.send_button.clicked.connect(self.send)
+        self.send_status_button = QToolButton()
+        self.send_status_button.setText("Send and set status")
+        self.send_status_button.setToolTip("Send the reply, then change the ticket's status")
+        self.send_status_button.setAccessibleName("Send and set status")
+        self.send_status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.send_status_button)
+        for status in (Status.AWAITING_USER, Status.IN_PROGRESS, Status.REVIEW, Status.CLOSED):
+            action = menu.addAction(f"Send and set {status.value.replace('_', ' ').title()}")
+            action.setData(status.value)
+        menu.triggered.connect(self._send_with_status)
+        self.send_status_button.setMenu(menu)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(80)
+        self.progress.setAccessibleName("Sending")
+        self.progress.hide()
+
+        self.send_action = QAction("Send reply", self)
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.send_action.triggered.connect(self.send)
+        self.addAction(self.send_action)
+
+        header = QFormLayout()
+        header.addRow(self.title)
+        contact = QHBoxLayout()
+        contact.addWidget(self.number_label)
+        contact.addWidget(self.requester_label)
+        contact.addWidget(self.email_label)
+        contact.addWidget(self.phone_label)
+        contact.addStretch(1)
+        header.addRow(contact)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Status:"))
+        controls.addWidget(self.status_box)
+        controls.addWidget(QLabel("Priority:"))
+        controls.addWidget(self.priority_box)
+        controls.addStretch(1)
+        header.addRow(controls)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.from_label, 1)
+        buttons.addWidget(self.progress)
+        buttons.addWidget(self.send_status_button)
+        buttons.addWidget(self.send_button)
+
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(header)
+        body.addWidget(self.thread, 1)
+        body.addWidget(self.composer)
+        body.addLayout(buttons)
+        self.placeholder = QLabel("Choose a ticket on the left, or open one by number (Ctrl+L).")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.body, 1)
+        self.body.hide()
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self.composer.textChanged.connect(self._draft_timer.start)
+        self.set_agent(agent)
+
+    # ------------------------------------------------------------ showing
+
+    @property
+    def ticket(self) -> Ticket | None:
+        return self._ticket
+
+    def set_agent(self, agent: Agent) -> None:
+        self.agent = agent
+        name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
+        self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>")
+
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Shows ``ticket``; switching to another ticket first keeps the current draft."""
+        switching = self._ticket is None or self._ticket.ticket_number != ticket.ticket_number
+        if switching:
+            self.save_draft()
+            self.banner.hide()
+        self._ticket = ticket
+        self.placeholder.hide()
+        self.body.show()
+        self.title.setText(ticket.subject or "(no subject)")
+        self.number_label.setText(f"#{ticket.ticket_number}")
+        self.requester_label.setText(ticket.requester or "")
+        email = ticket.email_address or ""
+        self.email_label.setText(
+            f'<a href="mailto:{html.escape(email, quote=True)}">{html.escape(email)}</a>' if email else ""
+        )
+        self.phone_label.setText(ticket.phone_number or "")
+        self._set_combo(self.status_box, str(ticket.status or ""))
+        self._set_combo(self.priority_box, str(ticket.priority or ""))
+        self._render_thread(ticket, keep_position=not switching)
+        if switching:
+            draft = self._service.draft(REPLY_DRAFT, ticket.ticket_number) or {}
+            self.composer.blockSignals(True)
+            self.composer.setPlainText(draft.get("message", ""))
+            self.composer.moveCursor(QTextCursor.MoveOperation.End)
+            self.composer.blockSignals(False)
+        self._set_sending(ticket.ticket_number in self._sending)
+
+    def clear(self) -> None:
+        self.save_draft()
+        self._ticket = None
+        self.body.hide()
+        self.placeholder.show()
+
+    def _render_thread(self, ticket: Ticket, *, keep_position: bool) -> None:
+        bar = self.thread.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        self.thread.setHtml(render_thread(ticket, self.agent.email_address))
+        bar.setValue(bar.maximum() if (not keep_position or at_end) else position)
+
+    @staticmethod
+    def _set_combo(box: QComboBox, value: str) -> None:
+        index = box.findData(value)
+        if index < 0 and value:  # a status the server invented: show it rather than lie
+            box.addItem(value, value)
+            index = box.count() - 1
+        box.setCurrentIndex(index)
+
+    # ------------------------------------------------------------ drafts
+
+    @Slot()
+    def save_draft(self) -> None:
+        """Writes the composer to the store; called while typing (debounced), on switch and on quit."""
+        self._draft_timer.stop()
+        if self._ticket is None or self._ticket.ticket_number in self._sending:
+            return
+        self._service.save_draft(REPLY_DRAFT, self._ticket.ticket_number, {"message": self.composer.toPlainText()})
+
+    # ------------------------------------------------------------ sending
+
+    @Slot()
+    def send(self, *, status: str | None = None, force: bool = False) -> None:
+        if self._ticket is None or self._ticket.ticket_number in self._sending:
+            return
+        if self._sending:
+            self.banner.show_message("Another reply is still being sent; send this one when it is done.",
+                                     kind="info")
+            return
+        text = self.composer.toPlainText()
+        if not text.strip():
+            self.banner.show_message("Write a reply before sending.", kind="info")
+            self.composer.setFocus()
+            return
+        if not self.agent.email_address:
+            self.banner.show_message("Set your e-mail address in the settings before replying.")
+            return
+        self.save_draft()  # on disk before the request leaves, whatever happens next
+        number = self._ticket.ticket_number
+        self._sending.add(number)
+        self._set_sending(True)
+        self.banner.hide()
+        self._pending_status = status
+        self._failed_number = number
+        self._runner.submit(
+            self._service.send_reply, self._ticket, self.agent, text, status=status, force=force,
+            on_done=self._send_done, on_error=self._send_error,
+        )
+
+    @Slot(object)
+    def _send_with_status(self, action: QAction) -> None:
+        self.send(status=action.data())
+
+    @Slot(object)
+    def _send_done(self, result: Any) -> None:
+        if isinstance(result, Collision):
+            number = result.ticket.ticket_number
+            self._sending.discard(number)
+            self.ticket_changed.emit(result.ticket)
+            if self._ticket is not None and self._ticket.ticket_number == number:
+                self.show_ticket(result.ticket)
+                status = self._pending_status
+                self.banner.show_message(
+                    result.describe() + " Read the thread above, then send anyway or revise your reply.",
+                    kind="info", retry=lambda: self.send(status=status, force=True), action_text="Send &anyway",
+                )
+            self.collision_found.emit(result.describe())
+            return
+        assert isinstance(result, ReplySent)
+        number = result.ticket.ticket_number
+        self._sending.discard(number)
+        if self._ticket is not None and self._ticket.ticket_number == number:
+            self.composer.blockSignals(True)
+            self.composer.clear()
+            self.composer.blockSignals(False)
+            self._set_sending(False)
+            self.show_ticket(result.ticket)
+        self.ticket_changed.emit(result.ticket)
+        self.reply_sent.emit(number)
+
+    @Slot(object)
+    def _send_error(self, error: ApiError) -> None:
+        number = self._failed_number
+        self._sending.discard(number)
+        if self._ticket is not None and self._ticket.ticket_number == number:
+            self._set_sending(False)
+            safe = isinstance(error, (NetworkError, ServerError)) and not error.maybe_applied
+            status = self._pending_status
+            self.banner.show_message(
+                f"The reply was not sent: {error.message} Your text is kept.",
+                retry=(lambda: self.send(status=status)) if safe else None,
+            )
+        self.send_failed.emit(error.message)
+
+    def _set_sending(self, sending: bool) -> None:
+        self.composer.setReadOnly(sending)
+        self.send_button.setEnabled(not sending)
+        self.send_status_button.setEnabled(not sending)
+        self.progress.setVisible(sending)
+
+    # ------------------------------------------------------ status/priority
+
+    @Slot(int)
+    def _status_chosen(self, _index: int) -> None:
+        self._change("status", self.status_box)
+
+    @Slot(int)
+    def _priority_chosen(self, _index: int) -> None:
+        self._change("priority", self.priority_box)
+
+    def _change(self, field: str, box: QComboBox) -> None:
+        if self._ticket is None:
+            return
+        value = box.currentData()
+        current = str(getattr(self._ticket, field) or "")
+        if value == current:
+            return
+        box.setEnabled(False)
+        self._change_field = (field, box, current, self._ticket.ticket_number)
+        self._runner.submit(self._service.update, self._ticket.ticket_number, **{field: value},
+                            on_done=self._change_done, on_error=self._change_error)
+
+    @Slot(object)
+    def _change_done(self, ticket: Ticket) -> None:
+        _field, box, _old, _number = self._change_field
+        box.setEnabled(True)
+        if self._ticket is not None and self._ticket.ticket_number == ticket.ticket_number:
+            self.show_ticket(ticket)
+        self.ticket_changed.emit(ticket)
+
+    @Slot(object)
+    def _change_error(self, error: ApiError) -> None:
+        field, box, old, number = self._change_field
+        box.setEnabled(True)
+        if self._ticket is None or self._ticket.ticket_number != number:
+            return
+        self._set_combo(box, old)  # roll back: the server did not take it
+        self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")

@@ -1,0 +1,177 @@
+"""The ticket list pane: a filter bar over a table of the tickets this workstation tracks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..api import Priority, Status
+from ..models.ticket_table import NUMBER_ROLE, SUBJECT, UNREAD, TicketTableModel
+
+
+class TicketListPane(QWidget):
+    ticket_chosen = Signal(int)  # the agent moved to a ticket (click, keys)
+
+    def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter: number, subject, requester, e-mail, text")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter tickets")
+        self.filter_edit.setToolTip("Show only tickets containing this text (Ctrl+F)")
+        self.status_box = QComboBox()
+        self.status_box.addItem("Any status", "")
+        for status in Status:
+            self.status_box.addItem(status.value.replace("_", " ").title(), status.value)
+        self.status_box.setAccessibleName("Status filter")
+        self.status_box.setToolTip("Show only tickets with this status")
+        self.priority_box = QComboBox()
+        self.priority_box.addItem("Any priority", "")
+        for priority in Priority:
+            self.priority_box.addItem(priority.value.title(), priority.value)
+        self.priority_box.setAccessibleName("Priority filter")
+        self.priority_box.setToolTip("Show only tickets with this priority")
+
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setAccessibleName("Tickets")
+        self.table.setToolTip("Tickets tracked on this workstation (J/K or Ctrl+Down/Up to move)")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(UNREAD, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(UNREAD, 24)
+        header.setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        header.setHighlightSections(False)
+        self.table.installEventFilter(self)
+
+        self.count_label = QLabel()
+        self.count_label.setAccessibleName("Ticket count")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.status_box)
+        bar.addWidget(self.priority_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(60)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.filter_edit.textChanged.connect(self._debounce.start)
+        self.status_box.currentIndexChanged.connect(self._apply_filter)
+        self.priority_box.currentIndexChanged.connect(self._apply_filter)
+
+        self._keep: int | None = None
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._restore_selection)
+        model.modelReset.connect(self._show_count)
+        model.dataChanged.connect(self._show_count)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._show_count()
+
+    # ------------------------------------------------------------- actions
+
+    def current_number(self) -> int | None:
+        index = self.table.currentIndex()
+        return index.data(NUMBER_ROLE) if index.isValid() else None
+
+    def select(self, number: int) -> bool:
+        """Makes ``number`` the current row (clearing filters that hide it); False if not listed."""
+        row = self.model.row_of(number)
+        if row is None and self.model.total():
+            self.clear_filters()
+            row = self.model.row_of(number)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def clear_filters(self) -> None:
+        for box in (self.status_box, self.priority_box):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        self.filter_edit.blockSignals(True)
+        self.filter_edit.clear()
+        self.filter_edit.blockSignals(False)
+        self._apply_filter()
+
+    def move(self, step: int) -> None:
+        """Next (+1) or previous (-1) ticket in the list as shown."""
+        count = self.model.rowCount()
+        if not count:
+            return
+        row = self.table.currentIndex().row()
+        target = 0 if row < 0 else max(0, min(count - 1, row + step))
+        self.table.selectRow(target)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    # ------------------------------------------------------------- internals
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
+            if plain and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
+                self.move(+1 if event.key() == Qt.Key.Key_J else -1)
+                return True
+        return super().eventFilter(watched, event)
+
+    @Slot()
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.filter_edit.text(), self.status_box.currentData(), self.priority_box.currentData())
+
+    @Slot()
+    def _remember_selection(self) -> None:
+        self._keep = self.current_number()
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        if self._keep is None:
+            return
+        row = self.model.row_of(self._keep)
+        if row is not None:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+
+    @Slot()
+    def _show_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        unread = self.model.unread_count()
+        text = f"{shown} of {total} tickets" if shown != total else f"{total} tickets"
+        self.count_label.setText(text + (f" · {unread} unread" if unread else ""))
+
+    @Slot()
+    def _current_changed(self) -> None:
+        number = self.current_number()
+        if number is not None:
+            self.ticket_chosen.emit(number)

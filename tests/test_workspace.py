@@ -1,0 +1,390 @@
+"""The agent's workspace: list, open by number, detail pane, composer, new ticket, status, drafts, collisions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
+from gui.models.ticket_table import NUMBER, SUBJECT
+from gui.sandbox import Fault
+from gui.services.tickets import REPLY_DRAFT, Agent, TicketService
+from gui.store import LocalStore
+from gui.tasks import TaskRunner
+from gui.views.main_window import MainWindow
+
+AGENT = Agent("Sam", "Agent", "sam.agent@togadesk.example")
+SPEC_TICKET = 12345678
+WAIT = 10_000
+
+
+class ThreadRecordingClient(TogaClient):
+    """The real client, noting which thread each request ran on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.threads: list[threading.Thread] = []
+
+    def _request(self, method, path, body=None):
+        self.threads.append(threading.current_thread())
+        return super()._request(method, path, body)
+
+
+class Desk:
+    """One workstation: its store, service, runner and main window, against the test's sandbox."""
+
+    def __init__(self, qtbot, sandbox, tmp_path, *, store: LocalStore | None = None):
+        self.qtbot = qtbot
+        self.client = ThreadRecordingClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, backoff=0.01)
+        self.store = store or LocalStore(tmp_path / "desk.sqlite3")
+        self.service = TicketService(self.client, self.store, "sandbox")
+        self.runner = TaskRunner()
+        self.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        self.window = self.new_window()
+
+    def new_window(self) -> MainWindow:
+        window = MainWindow(self.runner, self.service, "Sandbox", AGENT, settings=self.settings)
+        self.qtbot.addWidget(window)
+        window.show()
+        return window
+
+    def open(self, number: int = SPEC_TICKET) -> None:
+        with self.qtbot.waitSignal(self.window.ticket_opened, timeout=WAIT,
+                                   check_params_cb=lambda opened: opened == number):
+            self.window.open_ticket_number(str(number))
+
+    def close(self) -> None:
+        assert self.runner.shutdown(5000)
+        self.client.close()
+        self.store.close()
+
+
+@pytest.fixture
+def desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
+    workstation = Desk(qtbot, sandbox, tmp_path)
+    yield workstation
+    workstation.close()
+
+
+def shown_numbers(window: MainWindow) -> list[int]:
+    model = window.model
+    return [int(model.index(row, NUMBER).data()) for row in range(model.rowCount())]
+
+
+def test_the_list_loads_from_the_store_before_any_network(qtbot, sandbox, tmp_path):
+    store = LocalStore(tmp_path / "desk.sqlite3")
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
+        for number in sandbox.store.ticket_numbers()[:3]:
+            store.save_snapshot("sandbox", api.get_ticket(number), seen=True)
+    sandbox.recent.clear()
+    desk = Desk(qtbot, sandbox, tmp_path, store=store)
+    try:
+        assert sorted(shown_numbers(desk.window)) == sandbox.store.ticket_numbers()[:3]
+        assert len(sandbox.recent) == 0
+    finally:
+        desk.close()
+
+
+def test_opening_a_ticket_by_number_adds_it_to_the_list_and_shows_it(desk):
+    desk.open(SPEC_TICKET)
+    assert shown_numbers(desk.window) == [SPEC_TICKET]
+    detail = desk.window.detail
+    assert detail.ticket.ticket_number == SPEC_TICKET
+    assert detail.title.text() == desk.client.get_ticket(SPEC_TICKET).subject
+    assert "Have you tried powering the system off then on?" in detail.thread.toPlainText()
+
+
+def test_opening_a_number_that_does_not_exist_says_so(desk):
+    with desk.qtbot.waitSignal(desk.window.open_failed, timeout=WAIT):
+        desk.window.open_ticket_number("11111111")
+    assert desk.window.list_banner.isVisible()
+    assert "No such ticket in this environment" in desk.window.list_banner.text()
+    assert shown_numbers(desk.window) == []
+
+
+def test_opening_text_that_is_not_a_number_is_refused_without_a_request(desk, sandbox):
+    desk.window.open_ticket_number("12ab")
+    assert "positive whole number" in desk.window.list_banner.text()
+    assert len(sandbox.recent) == 0
+
+
+def test_filter_and_sort_work_on_the_local_list(desk, sandbox):
+    for number in sandbox.store.ticket_numbers()[:12]:
+        desk.open(number)
+    pane = desk.window.list_pane
+    pane.filter_edit.setText("BOOT")  # case-insensitive, anywhere in the subject
+    pane._apply_filter()
+    subjects = [desk.window.model.index(r, SUBJECT).data() for r in range(desk.window.model.rowCount())]
+    assert subjects and all("boot" in s.lower() for s in subjects)
+    pane.filter_edit.setText(str(SPEC_TICKET))
+    pane._apply_filter()
+    assert shown_numbers(desk.window) == [SPEC_TICKET]
+    pane.filter_edit.clear()
+    pane.status_box.setCurrentIndex(pane.status_box.findData("CLOSED"))
+    closed = {n for n in sandbox.store.ticket_numbers()[:12] if sandbox.store.ticket(n)["status"] == "CLOSED"}
+    assert set(shown_numbers(desk.window)) == closed
+    pane.status_box.setCurrentIndex(0)
+    desk.window.model.sort(NUMBER, Qt.SortOrder.AscendingOrder)
+    assert shown_numbers(desk.window) == sorted(shown_numbers(desk.window))
+    desk.window.model.sort(SUBJECT, Qt.SortOrder.DescendingOrder)
+    subjects = [desk.window.model.index(r, SUBJECT).data().casefold() for r in range(desk.window.model.rowCount())]
+    assert subjects == sorted(subjects, reverse=True)
+
+
+def test_j_and_k_move_through_the_list(desk, sandbox):
+    for number in sandbox.store.ticket_numbers()[:3]:
+        desk.open(number)
+    table = desk.window.list_pane.table
+    table.setFocus()
+    table.selectRow(0)
+    first = desk.window.list_pane.current_number()
+    desk.qtbot.keyClick(table, Qt.Key.Key_J)
+    assert desk.window.list_pane.current_number() == shown_numbers(desk.window)[1]
+    desk.qtbot.keyClick(table, Qt.Key.Key_K)
+    assert desk.window.list_pane.current_number() == first
+
+
+def test_a_ticket_created_through_the_dialog_is_listed_selected_and_opened(desk, sandbox):
+    desk.window.new_ticket()
+    dialog = desk.window.new_ticket_dialog
+    assert not dialog.create_button.isEnabled()
+    dialog.edits["email_address"].setText("jane@example.com")
+    dialog.edits["subject"].setText("Docking station flickers")
+    dialog.message.setPlainText("Since Monday.")
+    assert dialog.create_button.isEnabled()
+    with desk.qtbot.waitSignal(desk.window.ticket_opened, timeout=WAIT) as opened:
+        dialog.create_button.click()
+    number = opened.args[0]
+    assert sandbox.store.ticket(number)["subject"] == "Docking station flickers"
+    assert desk.window.list_pane.current_number() == number
+    assert desk.window.detail.title.text() == "Docking station flickers"
+    assert desk.service.draft("new", 0) is None
+
+
+def test_the_new_ticket_dialog_explains_an_invalid_email_next_to_the_field(desk):
+    desk.window.new_ticket()
+    dialog = desk.window.new_ticket_dialog
+    dialog.edits["email_address"].setText("jane@")
+    assert dialog.errors["email_address"].isVisible()
+    assert "not valid" in dialog.errors["email_address"].text()
+    assert not dialog.create_button.isEnabled()
+    dialog.reject()
+
+
+def test_a_new_ticket_form_closed_by_accident_comes_back(desk):
+    desk.window.new_ticket()
+    dialog = desk.window.new_ticket_dialog
+    dialog.edits["subject"].setText("Half typed")
+    with desk.qtbot.waitSignal(dialog.finished):
+        dialog.button_box_cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+    desk.window.new_ticket()
+    assert desk.window.new_ticket_dialog.edits["subject"].text() == "Half typed"
+    desk.window.new_ticket_dialog.reject()
+
+
+def test_a_reply_sent_with_ctrl_enter_appears_in_the_thread(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setFocus()
+    desk.qtbot.keyClicks(detail.composer, "Please restart it once more.")
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        desk.qtbot.keyClick(detail.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert detail.composer.toPlainText() == ""
+    assert "Please restart it once more." in detail.thread.toPlainText()
+    last = sandbox.store.ticket(SPEC_TICKET)["replies"][-1]
+    assert (last["message"], last["emailAddress"], last["firstName"]) == (
+        "Please restart it once more.", AGENT.email_address, "Sam")
+    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) is None
+
+
+def test_send_and_set_status_does_both(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Closing this now.")
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send(status="CLOSED")
+    assert sandbox.store.ticket(SPEC_TICKET)["status"] == "CLOSED"
+    assert detail.status_box.currentData() == "CLOSED"
+
+
+def test_changing_the_status_sends_only_that_field(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    sandbox.recent.clear()
+    detail.status_box.setCurrentIndex(detail.status_box.findData(Status.AWAITING_USER.value))
+    with desk.qtbot.waitSignal(detail.ticket_changed, timeout=WAIT):
+        detail.status_box.activated.emit(detail.status_box.currentIndex())
+    put = next(r for r in sandbox.recent if r.method == "PUT")
+    assert put.json() == {"status": "AWAITING_USER"}
+    assert sandbox.store.ticket(SPEC_TICKET)["status"] == "AWAITING_USER"
+    assert desk.window.model.index(0, 4).data() == "Awaiting User"
+
+
+def test_a_refused_status_change_rolls_back_with_the_servers_message(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    before = detail.status_box.currentData()
+    sandbox.faults.script(Fault(400, method="PUT", content_type="application/json",
+                                body=b'{"success": false, "error": "Ticket is locked."}'))
+    detail.status_box.setCurrentIndex(detail.status_box.findData("REVIEW"))
+    detail.status_box.activated.emit(detail.status_box.currentIndex())
+    desk.qtbot.waitUntil(lambda: detail.banner.isVisible(), timeout=WAIT)
+    assert detail.status_box.currentData() == before
+    assert "Ticket is locked" in detail.banner.text()
+
+
+def test_a_failing_send_keeps_the_text_and_shows_the_servers_error(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Important answer")
+    sandbox.faults.script(Fault(500, method="POST", content_type="application/json",
+                                body=b'{"success": false, "error": "Mail queue is full."}'))
+    with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT):
+        detail.send()
+    assert detail.composer.toPlainText() == "Important answer"
+    assert not detail.composer.isReadOnly()
+    assert "Mail queue is full" in detail.banner.text()
+    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "Important answer"}
+
+
+def test_a_reply_whose_answer_was_lost_is_checked_not_sent_twice(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Only once")
+    sandbox.faults.script(Fault(None, after=True, method="POST"))
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    messages = [r["message"] for r in sandbox.store.ticket(SPEC_TICKET)["replies"]]
+    assert messages.count("Only once") == 1
+    assert [r.method for r in sandbox.recent].count("POST") == 1
+
+
+def test_the_draft_survives_closing_and_reopening_the_window(desk):
+    desk.open()
+    desk.qtbot.keyClicks(desk.window.detail.composer, "Draft in progress ")
+    desk.window.detail.composer.insertPlainText("🙂")  # QTest cannot type characters outside the BMP
+    desk.window.close()
+    desk.window = desk.new_window()
+    assert SPEC_TICKET in shown_numbers(desk.window)
+    desk.window.list_pane.select(SPEC_TICKET)
+    assert desk.window.detail.composer.toPlainText() == "Draft in progress 🙂"
+
+
+def test_switching_tickets_keeps_each_draft(desk, sandbox):
+    other = next(n for n in sandbox.store.ticket_numbers() if n != SPEC_TICKET)
+    desk.open(other)
+    desk.open(SPEC_TICKET)
+    pane, detail = desk.window.list_pane, desk.window.detail
+    pane.select(SPEC_TICKET)
+    detail.composer.setPlainText("for the spec ticket")
+    pane.select(other)
+    assert detail.composer.toPlainText() == ""
+    pane.select(SPEC_TICKET)
+    assert detail.composer.toPlainText() == "for the spec ticket"
+
+
+def test_a_reply_by_someone_else_meanwhile_is_shown_before_sending(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("My answer")
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
+        colleague.add_reply(SPEC_TICKET, "kim@togadesk.example", "Already fixed it.", first_name="Kim")
+    with desk.qtbot.waitSignal(detail.collision_found, timeout=WAIT) as found:
+        detail.send()
+    assert "1 new reply (from Kim)" in found.args[0]
+    assert "Already fixed it." in detail.thread.toPlainText()
+    assert detail.composer.toPlainText() == "My answer"
+    assert detail.banner.retry_button.text() == "Send &anyway"
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.banner.retry_button.click()
+    assert sandbox.store.ticket(SPEC_TICKET)["replies"][-1]["message"] == "My answer"
+
+
+def test_a_ticket_changed_by_someone_else_is_marked_unread_after_refresh(desk, sandbox):
+    other = next(n for n in sandbox.store.ticket_numbers() if n != SPEC_TICKET)
+    desk.open(other)
+    desk.open(SPEC_TICKET)
+    desk.window.list_pane.select(SPEC_TICKET)
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
+        colleague.add_reply(other, "customer@example.com", "Any news?")
+    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+        desk.window.refresh()
+    assert desk.store.row("sandbox", other).unread
+    assert not desk.store.row("sandbox", SPEC_TICKET).unread
+    assert desk.window.windowTitle().startswith("(1) ")
+    row = desk.window.model.row_of(other)
+    assert desk.window.model.index(row, 0).data() == "●"
+    with desk.qtbot.waitSignal(desk.window.ticket_opened, timeout=WAIT):
+        desk.window.list_pane.select(other)
+    assert not desk.store.row("sandbox", other).unread
+    assert not desk.window.windowTitle().startswith("(")
+
+
+HOSTILE = "<img src=x onerror=alert(1)> <b>bold</b> <script>alert(2)</script> 🙂 שלום עולם " + "x" * 5000
+
+
+def test_hostile_text_from_the_server_is_shown_literally(desk, sandbox):
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
+        number = api.create_ticket("x@example.com", "<b>subject</b>", HOSTILE)
+        api.add_reply(number, "x@example.com", HOSTILE)
+    desk.open(number)
+    detail = desk.window.detail
+    text = detail.thread.toPlainText()
+    assert text.count("<img src=x onerror=alert(1)> <b>bold</b> <script>alert(2)</script>") == 2
+    assert "שלום עולם" in text and "🙂" in text
+    assert "<img" not in detail.thread.toHtml().replace("&lt;img", "")
+    assert detail.title.text() == "<b>subject</b>"
+    assert detail.title.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_no_request_runs_on_the_ui_thread(desk, sandbox):
+    desk.open()
+    desk.window.detail.composer.setPlainText("threads")
+    with desk.qtbot.waitSignal(desk.window.detail.reply_sent, timeout=WAIT):
+        desk.window.detail.send()
+    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+        desk.window.refresh()
+    assert desk.client.threads
+    assert threading.main_thread() not in desk.client.threads
+
+
+def test_refresh_updates_rows_and_the_last_refresh_time(desk, sandbox):
+    desk.open()
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
+        colleague.update_ticket(SPEC_TICKET, priority="HIGH")
+    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+        desk.qtbot.keyClick(desk.window, Qt.Key.Key_F5)
+    assert desk.window.model.index(0, 5).data() == "High"
+    assert desk.window.refreshed_label.text().startswith("Refreshed ")
+
+
+def test_removing_a_ticket_only_forgets_it_here(desk, sandbox):
+    desk.open()
+    desk.window.list_pane.select(SPEC_TICKET)
+    desk.window.remove_current()
+    assert shown_numbers(desk.window) == []
+    assert sandbox.store.ticket_exists(SPEC_TICKET)
+
+
+def test_closing_the_window_while_requests_run_neither_crashes_nor_hangs(desk, sandbox):
+    sandbox.faults.latency_ms = 300
+    for number in sandbox.store.ticket_numbers()[:10]:
+        desk.window.open_ticket_number(str(number))
+    assert desk.runner.in_flight > 0
+    desk.window.close()
+    assert desk.runner.shutdown(5000)
+
+
+def test_without_an_account_the_window_explains_how_to_start(qtbot, tmp_path):
+    runner = TaskRunner()
+    window = MainWindow(runner, None, "Not configured", Agent(), notice="No account is set up. Start with --demo.",
+                        settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.list_banner.isVisible() and "--demo" in window.list_banner.text()
+    assert not window.refresh_action.isEnabled() and not window.new_action.isEnabled()
+    assert runner.shutdown(1000)
