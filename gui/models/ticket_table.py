@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from ..store import TicketRow
 
@@ -26,10 +26,11 @@ HEADER_TIPS = (
 NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's ticket number (int)
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's TicketRow
 
-STATUS_COLOURS = {
-    "NEW_TICKET": "#1565c0", "OPEN": "#2e7d32", "IN_PROGRESS": "#ef6c00",
-    "AWAITING_USER": "#6a1b9a", "REVIEW": "#00838f", "CLOSED": "#616161",
+STATUS_COLOURS = {  # (on a light background, on a dark one): readable in both palettes
+    "NEW_TICKET": ("#1565c0", "#64b5f6"), "OPEN": ("#2e7d32", "#81c784"), "IN_PROGRESS": ("#e65100", "#ffb74d"),
+    "AWAITING_USER": ("#6a1b9a", "#ce93d8"), "REVIEW": ("#00838f", "#4dd0e1"), "CLOSED": ("#616161", "#bdbdbd"),
 }
+UNKNOWN_STATUS_COLOUR = ("#37474f", "#cfd8dc")
 PRIORITY_ORDER = {"HIGH": 0, "NORMAL": 1, "LOW": 2}
 STATUS_ORDER = {name: i for i, name in enumerate(STATUS_COLOURS)}
 
@@ -100,7 +101,8 @@ class TicketTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and row.unread:
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            return QColor(STATUS_COLOURS.get(row.status, "#37474f"))
+            dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+            return QColor(STATUS_COLOURS.get(row.status, UNKNOWN_STATUS_COLOUR)[dark])
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (NUMBER, REPLIES):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.AccessibleTextRole:

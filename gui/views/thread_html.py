@@ -49,12 +49,13 @@ def when(moment: datetime | None) -> str:
 
 
 def _entry(author: str, email: str | None, moment: datetime | None, body: str | None, *, css: str,
-           label: str) -> str:
+           label: str, show_time: bool = True) -> str:
     address = f" &lt;{linkify(email)}&gt;" if email else ""
+    meta = f"{label} · {when(moment)}" if show_time else label
     return (
         f'<table width="100%" class="{css}" cellpadding="8"><tr><td>'
         f'<span class="who">{html.escape(author)}</span>{address}'
-        f' <span class="meta">· {html.escape(label)} · {html.escape(when(moment))}</span><br>'
+        f' <span class="meta">· {html.escape(meta)}</span><br>'
         f'<span class="body">{linkify(body or "")}</span>'
         "</td></tr></table>"
     )
@@ -65,8 +66,7 @@ def render_thread(ticket: Ticket, agent_email: str = "") -> str:
     own = agent_email.strip().casefold()
     replies = sorted(ticket.replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
     blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
-                     css="original", label="original message").replace(
-        html.escape("time unknown"), "opened the ticket")]
+                     css="original", label="opened the ticket", show_time=False)]
     for reply in replies:
         mine = bool(own) and (reply.email_address or "").casefold() == own
         blocks.append(_entry(reply.author, reply.email_address, reply.replied_on, reply.message,

@@ -102,7 +102,7 @@ class TicketDetailPane(QWidget):
         self.composer.setAccessibleName("Reply")
         self.composer.setToolTip("Your reply; it is kept as a draft until the server has it")
         self.composer.setTabChangesFocus(True)
-        self.composer.setMaximumHeight(self.fontMetrics().height() * 9)
+        self.composer.setMaximumHeight(self.fontMetrics().height() * 7)
         self.send_button = QPushButton("&Send")
         self.send_button.setToolTip("Send the reply (Ctrl+Enter)")
         self.send_button.setAccessibleName("Send reply")

@@ -17,7 +17,18 @@ from PySide6.QtWidgets import (
 )
 
 from ..api import Priority, Status
-from ..models.ticket_table import NUMBER_ROLE, SUBJECT, UNREAD, TicketTableModel
+from ..models.ticket_table import (
+    ACTIVITY,
+    NUMBER,
+    NUMBER_ROLE,
+    PRIORITY,
+    REPLIES,
+    REQUESTER,
+    STATUS,
+    SUBJECT,
+    UNREAD,
+    TicketTableModel,
+)
 
 
 class TicketListPane(QWidget):
@@ -60,8 +71,11 @@ class TicketListPane(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(UNREAD, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(UNREAD, 24)
-        header.setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        em = self.fontMetrics().horizontalAdvance("M")
+        for column, width in ((UNREAD, 2), (NUMBER, 7.5), (REQUESTER, 13), (STATUS, 9), (PRIORITY, 5.5),
+                              (REPLIES, 4.5), (ACTIVITY, 11)):
+            header.resizeSection(column, int(width * em))
+        header.setSortIndicator(ACTIVITY, Qt.SortOrder.DescendingOrder)
         header.setHighlightSections(False)
         self.table.installEventFilter(self)
 

@@ -1,0 +1,125 @@
+"""Renders the main window, the new-ticket dialog and an error banner to PNG files, offscreen.
+
+    QT_QPA_PLATFORM=offscreen python tests/screenshots.py [OUT_DIR] [--dark] [--size WxH]
+
+Runs against a fresh sandbox and a throwaway data folder; nothing of the agent's is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.sandbox import Fault, SandboxServer
+from gui.services.tickets import Agent, TicketService
+from gui.store import LocalStore
+from gui.tasks import TaskRunner
+from gui.views.main_window import MainWindow
+
+
+def wait_for(signal, timeout_ms: int = 10_000) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def settle(ms: int = 150) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def save(widget: QWidget, path: Path) -> None:
+    settle()
+    widget.grab().save(str(path))
+    print(path)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e0e0e0"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
+                         (QPalette.ColorRole.Text, "#e0e0e0"), (QPalette.ColorRole.Button, "#3a3a3a"),
+                         (QPalette.ColorRole.ButtonText, "#e0e0e0"), (QPalette.ColorRole.Highlight, "#2f65ca"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Link, "#8ab4f8"),
+                         (QPalette.ColorRole.PlaceholderText, "#9e9e9e"), (QPalette.ColorRole.Mid, "#555555")):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", nargs="?", default="screenshots")
+    parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--size", default="1280x760")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(n) for n in args.size.split("x"))
+    suffix = ("-dark" if args.dark else "") + f"-{width}x{height}"
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    if args.dark:
+        app.setPalette(dark_palette())
+    with tempfile.TemporaryDirectory() as folder, SandboxServer() as sandbox:
+        client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
+        store = LocalStore(Path(folder) / "store.sqlite3")
+        service = TicketService(client, store, "sandbox")
+        runner = TaskRunner()
+        agent = Agent("Sam", "Agent", "sam.agent@togadesk.example")
+        client.add_reply(12345678, agent.email_address, "I'll send a technician. See https://status.example.com/"
+                         " and write to help@togadesk.example.\n<b>Not bold</b> 🙂 שלום", first_name="Sam",
+                         last_name="Agent")
+        window = MainWindow(runner, service, "Sandbox", agent,
+                            settings=QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        window.resize(width, height)
+        window.show()
+        window.learn(sandbox.store.ticket_numbers()[:30])
+        while runner.in_flight:
+            wait_for(runner.busy_changed)
+        client.add_reply(sandbox.store.ticket_numbers()[3], "customer@example.com", "Any news?")
+        wait_for(window.refresh_finished) if not window.refresh() else None
+        window.open_ticket_number("12345678")
+        wait_for(window.ticket_opened)
+        window.detail.composer.setPlainText("Thanks John, the technician arrives at 10:00.")
+        save(window, out / f"main-window{suffix}.png")
+
+        window.new_ticket()
+        dialog = window.new_ticket_dialog
+        dialog.edits["email_address"].setText("jane@")
+        dialog.edits["subject"].setText("Docking station flickers")
+        save(dialog, out / f"new-ticket-invalid{suffix}.png")
+        dialog.reject()
+
+        sandbox.faults.script(Fault(502, body=b"<html><h1>502 Bad Gateway</h1></html>"),
+                              Fault(502), Fault(502))
+        window.refresh()
+        wait_for(window.refresh_finished)
+        sandbox.faults.clear()
+        sandbox.faults.script(Fault(500, method="POST", content_type="application/json",
+                                    body=b'{"success": false, "error": "Mail queue is full."}'))
+        window.detail.send()
+        wait_for(window.detail.send_failed)
+        save(window, out / f"error-banner{suffix}.png")
+        window.close()
+        runner.shutdown()
+        store.close()
+        client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
