@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -64,14 +65,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
         return 1
     server.faults.error_rate = args.error_rate
     server.faults.drop_rate = args.drop_rate
-    print(f"TOGa sandbox listening on {server.url}", flush=True)
+    # Handlers first, then the line: a client may signal us the moment it has read it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        print(f"TOGa sandbox listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        with contextlib.suppress(KeyboardInterrupt):
+            server.stop()
     print("TOGa sandbox stopped.", file=sys.stderr, flush=True)
     return 0
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from .api import ApiError
 
@@ -67,6 +67,13 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.closing = False
         self._tasks: dict[_TaskSignals, _Task] = {}
+        # Ended tasks are kept one more turn of the event loop: dropping the last reference
+        # inside their own signal delivery would delete the QObject that is emitting.
+        self._retired: list[_Task] = []
+        self._release = QTimer(self)
+        self._release.setSingleShot(True)
+        self._release.setInterval(0)
+        self._release.timeout.connect(self._retired.clear)
 
     @property
     def in_flight(self) -> int:
@@ -95,7 +102,10 @@ class TaskRunner(QObject):
 
     @Slot()
     def _ended(self) -> None:
-        self._tasks.pop(self.sender(), None)
+        task = self._tasks.pop(self.sender(), None)
+        if task is not None:
+            self._retired.append(task)
+            self._release.start()
         self.busy_changed.emit(len(self._tasks))
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
@@ -103,5 +113,7 @@ class TaskRunner(QObject):
         self.closing = True
         self.pool.clear()
         done = self.pool.waitForDone(timeout_ms)
-        self._tasks.clear()
+        if done:  # a task still running keeps its signals object alive until it ends
+            self._tasks.clear()
+            self._retired.clear()
         return done

@@ -388,3 +388,45 @@ def test_without_an_account_the_window_explains_how_to_start(qtbot, tmp_path):
     assert window.list_banner.isVisible() and "--demo" in window.list_banner.text()
     assert not window.refresh_action.isEnabled() and not window.new_action.isEnabled()
     assert runner.shutdown(1000)
+
+
+def test_editing_a_ticket_sends_only_the_changed_fields(desk, sandbox):
+    desk.open()
+    desk.window.detail.edit_ticket()
+    dialog = desk.window.detail.edit_dialog
+    assert not dialog.save_button.isEnabled()  # nothing changed yet
+    dialog.edits["subject"].setText("Boot failure after update")
+    dialog.edits["phone_number"].setText("555-0199")
+    sandbox.recent.clear()
+    with desk.qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        dialog.save_button.click()
+    put = next(r for r in sandbox.recent if r.method == "PUT")
+    assert put.json() == {"subject": "Boot failure after update", "phoneNumber": "555-0199"}
+    assert desk.window.detail.title.text() == "Boot failure after update"
+    assert desk.window.model.index(0, SUBJECT).data() == "Boot failure after update"
+
+
+def test_the_edit_dialog_refuses_a_malformed_email(desk):
+    desk.open()
+    desk.window.detail.edit_ticket()
+    dialog = desk.window.detail.edit_dialog
+    dialog.edits["email_address"].setText("john@")
+    assert not dialog.save_button.isEnabled()
+    assert "not valid" in dialog.error.text()
+    dialog.reject()
+
+
+def test_the_ui_keeps_running_while_twenty_slow_requests_are_in_flight(desk, sandbox):
+    from PySide6.QtCore import QTimer
+
+    sandbox.faults.latency_ms = 2000
+    for number in sandbox.store.ticket_numbers()[:20]:
+        desk.window.open_ticket_number(str(number))
+    assert desk.runner.in_flight == 20
+    heartbeat = QTimer()
+    heartbeat.setInterval(20)
+    with desk.qtbot.waitSignal(heartbeat.timeout, timeout=1000):  # would time out if the UI thread waited
+        heartbeat.start()
+    heartbeat.stop()
+    assert desk.runner.in_flight > 0
+    sandbox.faults.latency_ms = 0

@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         ticket_menu = self.menuBar().addMenu("&Ticket")
         if self.detail is not None:
+            self.edit_action = self._action("&Edit ticket…", "Ctrl+E", "Edit the open ticket's subject, message "
+                                            "and contact details", self.detail.edit_ticket)
+            ticket_menu.addAction(self.edit_action)
             self.detail.send_action.setText("&Send reply")
             self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
             ticket_menu.addAction(self.detail.send_action)

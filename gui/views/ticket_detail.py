@@ -30,6 +30,7 @@ from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
 from ..services.tickets import REPLY_DRAFT, Agent, Collision, ReplySent, TicketService
 from ..tasks import TaskRunner
 from .banner import Banner
+from .edit_ticket_dialog import EditTicketDialog
 from .thread_html import THREAD_CSS, render_thread
 
 DRAFT_SAVE_MS = 400
@@ -87,6 +88,10 @@ class TicketDetailPane(QWidget):
             self.priority_box.addItem(priority.value.title(), priority.value)
         self.priority_box.setAccessibleName("Priority")
         self.priority_box.setToolTip("Change the ticket's priority (sent to the server at once)")
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.setToolTip("Edit the subject, message and contact details (Ctrl+E)")
+        self.edit_button.setAccessibleName("Edit ticket")
+        self.edit_button.clicked.connect(self.edit_ticket)
         self.status_box.activated.connect(self._status_chosen)
         self.priority_box.activated.connect(self._priority_chosen)
 
@@ -145,6 +150,7 @@ class TicketDetailPane(QWidget):
         controls.addWidget(QLabel("Priority:"))
         controls.addWidget(self.priority_box)
         controls.addStretch(1)
+        controls.addWidget(self.edit_button)
         header.addRow(controls)
         buttons = QHBoxLayout()
         buttons.addWidget(self.from_label, 1)
@@ -325,6 +331,24 @@ class TicketDetailPane(QWidget):
         self.send_button.setEnabled(not sending)
         self.send_status_button.setEnabled(not sending)
         self.progress.setVisible(sending)
+
+    # ------------------------------------------------------ editing
+
+    @Slot()
+    def edit_ticket(self) -> None:
+        if self._ticket is None:
+            return
+        dialog = EditTicketDialog(self._runner, self._service, self._ticket, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._change_done_edit)
+        self.edit_dialog = dialog
+        dialog.open()
+
+    @Slot(object)
+    def _change_done_edit(self, ticket: Ticket) -> None:
+        if self._ticket is not None and self._ticket.ticket_number == ticket.ticket_number:
+            self.show_ticket(ticket)
+        self.ticket_changed.emit(ticket)
 
     # ------------------------------------------------------ status/priority
 

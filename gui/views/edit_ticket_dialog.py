@@ -1,0 +1,125 @@
+"""Edit a ticket's subject, message and contact fields; only what changed is sent (PUT)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..api import ApiError, Ticket, ValidationError
+from ..api import validation as v
+from ..services.tickets import TicketService
+from ..tasks import TaskRunner
+from .banner import Banner
+
+LINE_FIELDS = (
+    ("subject", "Subject"), ("first_name", "First name"), ("last_name", "Last name"),
+    ("email_address", "E-mail"), ("phone_number", "Phone"),
+)
+
+
+class EditTicketDialog(QDialog):
+    saved = Signal(object)  # the Ticket as the server now has it
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, service: TicketService, ticket: Ticket, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Edit ticket #{ticket.ticket_number}")
+        self.setMinimumWidth(520)
+        self._runner = runner
+        self._service = service
+        self._ticket = ticket
+        self.banner = Banner()
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for name, label in LINE_FIELDS:
+            edit = QLineEdit(getattr(ticket, name) or "")
+            edit.setAccessibleName(label)
+            edit.setToolTip(f"The ticket's {label.lower()}")
+            edit.textChanged.connect(self._validate)
+            self.edits[name] = edit
+            form.addRow(label, edit)
+        self.message = QPlainTextEdit(ticket.message or "")
+        self.message.setAccessibleName("Message")
+        self.message.setToolTip("The ticket's original message")
+        self.message.setTabChangesFocus(True)
+        self.message.textChanged.connect(self._validate)
+        form.addRow("Message", self.message)
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip("Send the changed fields to the server")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+        self._validate()
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields that differ from the ticket as opened."""
+        values: dict[str, Any] = {name: self.edits[name].text().strip() for name, _ in LINE_FIELDS}
+        values["message"] = self.message.toPlainText()
+        return {k: val for k, val in values.items() if val != (getattr(self._ticket, k) or "")}
+
+    @Slot()
+    def _validate(self) -> bool:
+        changes = self.changes()
+        problem = ""
+        try:
+            if "email_address" in changes:
+                v.email(changes["email_address"])
+            for name in ("subject", "message"):
+                if name in changes:
+                    v.required_text(changes[name], name, name)
+        except ValidationError as error:
+            problem = error.message
+        blank_optional = [k for k in ("first_name", "last_name", "phone_number") if k in changes and not changes[k]]
+        if not problem and blank_optional:
+            problem = "The API cannot empty a field; type a new value instead."
+        self.error.setText(problem)
+        self.error.setVisible(bool(problem))
+        self.save_button.setEnabled(bool(changes) and not problem)
+        return bool(changes) and not problem
+
+    @Slot()
+    def submit(self) -> None:
+        if not self._validate():
+            return
+        self.progress.show()
+        self.save_button.setEnabled(False)
+        self._runner.submit(self._service.update, self._ticket.ticket_number, **self.changes(),
+                            on_done=self._saved, on_error=self._failed)
+
+    @Slot(object)
+    def _saved(self, ticket: Ticket) -> None:
+        self.progress.hide()
+        self.saved.emit(ticket)
+        self.accept()
+
+    @Slot(object)
+    def _failed(self, error: ApiError) -> None:
+        self.progress.hide()
+        self.save_button.setEnabled(True)
+        self.banner.show_message(f"The ticket was not changed: {error.message}")
+        self.failed.emit(error.message)
