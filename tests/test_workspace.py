@@ -430,3 +430,19 @@ def test_the_ui_keeps_running_while_twenty_slow_requests_are_in_flight(desk, san
     heartbeat.stop()
     assert desk.runner.in_flight > 0
     sandbox.faults.latency_ms = 0
+
+
+def test_sort_order_splitter_and_geometry_come_back_at_next_start(desk, sandbox):
+    for number in sandbox.store.ticket_numbers()[:5]:
+        desk.open(number)
+    header = desk.window.list_pane.table.horizontalHeader()
+    header.setSortIndicator(SUBJECT, Qt.SortOrder.AscendingOrder)
+    desk.window.splitter.setSizes([700, 300])
+    sizes = desk.window.splitter.sizes()
+    desk.window.close()
+    desk.window = desk.new_window()
+    header = desk.window.list_pane.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (SUBJECT, Qt.SortOrder.AscendingOrder)
+    subjects = [desk.window.model.index(r, SUBJECT).data().casefold() for r in range(desk.window.model.rowCount())]
+    assert subjects == sorted(subjects)
+    assert desk.window.splitter.sizes() == sizes
