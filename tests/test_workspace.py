@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
 from gui.models.ticket_table import NUMBER, SUBJECT
-from gui.sandbox import Fault
+from gui.sandbox import PASS, Fault
 from gui.services.tickets import REPLY_DRAFT, Agent, TicketService
 from gui.store import LocalStore
 from gui.tasks import TaskRunner
@@ -57,6 +57,11 @@ class Desk:
                                    check_params_cb=lambda opened: opened == number):
             self.window.open_ticket_number(str(number))
 
+    def idle(self) -> None:
+        """Waits until no request is in flight (so scripted faults meet the request they aim at)."""
+        if self.runner.in_flight:
+            self.qtbot.waitUntil(lambda: self.runner.in_flight == 0, timeout=WAIT)
+
     def close(self) -> None:
         assert self.runner.shutdown(5000)
         self.client.close()
@@ -80,11 +85,11 @@ def test_the_list_loads_from_the_store_before_any_network(qtbot, sandbox, tmp_pa
     with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
         for number in sandbox.store.ticket_numbers()[:3]:
             store.save_snapshot("sandbox", api.get_ticket(number), seen=True)
-    sandbox.recent.clear()
+    sandbox.stop()  # no server at all: whatever the window shows came from the store
     desk = Desk(qtbot, sandbox, tmp_path, store=store)
     try:
-        assert sorted(shown_numbers(desk.window)) == sandbox.store.ticket_numbers()[:3]
-        assert len(sandbox.recent) == 0
+        assert sorted(shown_numbers(desk.window)) == sorted(store.ticket_numbers("sandbox"))
+        assert len(shown_numbers(desk.window)) == 3
     finally:
         desk.close()
 
@@ -437,12 +442,127 @@ def test_sort_order_splitter_and_geometry_come_back_at_next_start(desk, sandbox)
         desk.open(number)
     header = desk.window.list_pane.table.horizontalHeader()
     header.setSortIndicator(SUBJECT, Qt.SortOrder.AscendingOrder)
-    desk.window.splitter.setSizes([700, 300])
-    sizes = desk.window.splitter.sizes()
+    desk.window.resize(780, 560)  # within the offscreen screen (800x600)
+    desk.window.splitter.setSizes([290, 490])
+    left, right = desk.window.splitter.sizes()
     desk.window.close()
     desk.window = desk.new_window()
+    desk.qtbot.waitExposed(desk.window)
+    assert (desk.window.width(), desk.window.height()) == (780, 560)
+    new_left, new_right = desk.window.splitter.sizes()
+    assert abs(new_left / (new_left + new_right) - left / (left + right)) < 0.02
     header = desk.window.list_pane.table.horizontalHeader()
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (SUBJECT, Qt.SortOrder.AscendingOrder)
     subjects = [desk.window.model.index(r, SUBJECT).data().casefold() for r in range(desk.window.model.rowCount())]
     assert subjects == sorted(subjects)
-    assert desk.window.splitter.sizes() == sizes
+
+
+def test_a_reply_that_arrived_is_never_offered_again_when_the_status_change_fails(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Sent once")
+    sandbox.faults.script(Fault(500, method="PUT"))
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send(status="CLOSED")
+    assert detail.composer.toPlainText() == ""
+    assert "the status was not changed" in detail.banner.text()
+    assert not detail.banner.retry_button.isVisible()
+    messages = [r["message"] for r in sandbox.store.ticket(SPEC_TICKET)["replies"]]
+    assert messages.count("Sent once") == 1
+
+
+def test_when_a_lost_reply_cannot_be_checked_no_retry_is_offered(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Maybe sent")
+    desk.idle()
+    # the collision check's GET passes; the POST's answer is lost; every GET that would check it fails
+    sandbox.faults.script(Fault(PASS, method="GET"), Fault(None, after=True, method="POST"),
+                          *[Fault(502, method="GET")] * 3)
+    with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT) as failed:
+        detail.send()
+    assert "may or may not have arrived" in failed.args[0]
+    assert not detail.banner.retry_button.isVisible()
+    assert detail.composer.toPlainText() == "Maybe sent"
+
+
+def test_the_new_ticket_dialog_cannot_be_closed_or_discarded_while_creating(desk, sandbox):
+    desk.window.new_ticket()
+    dialog = desk.window.new_ticket_dialog
+    dialog.edits["email_address"].setText("jane@example.com")
+    dialog.edits["subject"].setText("Slow create")
+    dialog.message.setPlainText("Body")
+    sandbox.faults.latency_ms = 300
+    with desk.qtbot.waitSignal(dialog.created, timeout=WAIT):
+        dialog.create_button.click()
+        dialog.reject()  # Esc while the server works: ignored
+        assert dialog.isVisible() and not dialog.discard_button.isEnabled()
+    assert desk.service.draft("new", 0) is None
+    assert len([n for n in sandbox.store.ticket_numbers() if sandbox.store.ticket(n)["subject"] == "Slow create"]) == 1
+
+
+def test_the_draft_is_saved_while_typing_without_closing_anything(desk):
+    desk.open()
+    desk.qtbot.keyClicks(desk.window.detail.composer, "typed")
+    desk.qtbot.waitUntil(lambda: desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "typed"}, timeout=WAIT)
+
+
+def test_a_reply_finishing_after_the_agent_moved_on_leaves_the_other_composer_alone(desk, sandbox):
+    other = next(n for n in sandbox.store.ticket_numbers() if n != SPEC_TICKET)
+    desk.open(other)
+    desk.open(SPEC_TICKET)
+    pane, detail = desk.window.list_pane, desk.window.detail
+    pane.select(SPEC_TICKET)
+    detail.composer.setPlainText("for the spec ticket")
+    sandbox.faults.latency_ms = 200
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+        pane.select(other)
+        detail.composer.setPlainText("for the other ticket")
+    assert detail.composer.toPlainText() == "for the other ticket"
+    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) is None
+    assert sandbox.store.ticket(SPEC_TICKET)["replies"][-1]["message"] == "for the spec ticket"
+
+
+def test_a_failure_after_the_agent_moved_on_is_still_shown(desk, sandbox):
+    other = next(n for n in sandbox.store.ticket_numbers() if n != SPEC_TICKET)
+    desk.open(other)
+    desk.open(SPEC_TICKET)
+    pane, detail = desk.window.list_pane, desk.window.detail
+    pane.select(SPEC_TICKET)
+    detail.composer.setPlainText("will fail")
+    sandbox.faults.latency_ms = 200
+    sandbox.faults.script(Fault(500, method="POST"))
+    with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT):
+        detail.send()
+        pane.select(other)
+    assert f"Your reply to #{SPEC_TICKET} was not sent" in detail.banner.text()
+    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "will fail"}
+
+
+def test_status_and_priority_wait_for_each_other(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    sandbox.faults.latency_ms = 200
+    detail.status_box.setCurrentIndex(detail.status_box.findData("REVIEW"))
+    with desk.qtbot.waitSignal(detail.ticket_changed, timeout=WAIT):
+        detail.status_box.activated.emit(detail.status_box.currentIndex())
+        assert not detail.priority_box.isEnabled() and not detail.status_box.isEnabled()
+    assert detail.priority_box.isEnabled() and detail.status_box.isEnabled()
+
+
+def test_hostile_text_in_list_tooltips_is_escaped(desk, sandbox):
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
+        number = api.create_ticket("x@example.com", '<img src="file:///etc/passwd"><font size=7>big', "m")
+    desk.open(number)
+    tip = desk.window.model.index(0, SUBJECT).data(Qt.ItemDataRole.ToolTipRole)
+    assert "<img" not in tip and "&lt;img" in tip
+
+
+def test_an_email_address_cannot_add_mail_headers_to_the_mailto_link(desk):
+    from gui.api import Ticket
+
+    desk.window.detail.show_ticket(Ticket(1, "s", "m", email_address='x@y.z?cc=boss@corp.example&body="hi"'))
+    href = desk.window.detail.email_label.text().split('href="', 1)[1].split('"', 1)[0]
+    assert href.startswith("mailto:x@y.z%3Fcc%3Dboss@corp.example%26body%3D")
+    assert "?" not in href and "&" not in href

@@ -7,6 +7,7 @@ a QSortFilterProxyModel would call back into Python per row and per comparison
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -95,9 +96,9 @@ class TicketTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == UNREAD:
                 return "Unread: changed since you last looked" if row.unread else "Read"
-            if column == REQUESTER and row.email:
-                return f"{row.requester} <{row.email}>"
-            return self._display(row, column)
+            # Qt renders a tooltip that looks like markup as rich text: escape server text.
+            return "<p>" + html.escape(self._display(row, column)) + "</p>"
+
         if role == Qt.ItemDataRole.FontRole and row.unread:
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:

@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 
 DEFAULT_ERROR_STATUSES = (500, 502, 504, 408)
+PASS = 0  # Fault(PASS): let one matching request through untouched (to aim at the next one)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Faults:
             for i, fault in enumerate(self._scripted):
                 if fault.matches(method, path):
                     del self._scripted[i]
-                    return fault
+                    return None if fault.status == PASS else fault
             roll = self._random.random()
             if roll < self.drop_rate:
                 return Fault(status=None)

@@ -47,8 +47,11 @@ class Collision:
 
 @dataclass(frozen=True)
 class ReplySent:
+    """The server has the reply. ``warning`` tells what went wrong afterwards, if anything."""
+
     ticket: Ticket
     status_set: str | None = None
+    warning: str | None = None
 
 
 class TicketService:
@@ -101,7 +104,10 @@ class TicketService:
         """Sends the reply unless the ticket changed meanwhile (then returns the Collision).
 
         A POST that may have landed (timeout, 408/502/504) is checked with a GET: if the
-        reply is there it counts as sent; if not, the error says it is safe to send again.
+        reply is there it counts as sent; if it is not, the error says it is safe to send
+        again; if the check itself fails, the error says so and offers nothing. Once the
+        server has the reply this never raises: later trouble (the status change, the
+        final fetch) comes back as ``ReplySent.warning``.
         """
         if not force:
             collision = self.check_collision(seen)
@@ -117,28 +123,40 @@ class TicketService:
         except (NetworkError, ServerError) as error:
             if not error.maybe_applied:
                 raise
-            if not self._reply_landed(before, agent, message):
+            landed = self._reply_landed(before, agent, message)
+            if landed is None:
+                raise type(error)(
+                    "No clear answer came back and the ticket could not be checked, so the reply may or may not "
+                    "have arrived. Refresh the ticket (F5) before sending it again.",
+                    error.status, maybe_applied=True,
+                ) from None
+            if not landed:
                 raise type(error)(
                     "No clear answer came back, and the reply is not on the ticket: it is safe to send it again.",
                     error.status,
                 ) from None
         self.store.delete_draft(self.env, REPLY_DRAFT, seen.ticket_number)
+        warnings = []
         status_set = None
         if status is not None:
             try:
                 self.client.update_ticket(seen.ticket_number, status=status)
+                status_set = str(status)
             except ApiError as error:
-                raise type(error)(
-                    f"The reply was sent, but the status could not be changed: {error.message}", error.status
-                ) from None
-            status_set = str(status)
-        return ReplySent(self.open(seen.ticket_number), status_set)
+                warnings.append(f"The reply was sent, but the status was not changed: {error.message}")
+        try:
+            ticket = self.open(seen.ticket_number)
+        except ApiError as error:
+            ticket = before
+            warnings.append(f"The reply was sent, but the ticket could not be reloaded: {error.message}")
+        return ReplySent(ticket, status_set, " ".join(warnings) or None)
 
-    def _reply_landed(self, before: Ticket, agent: Agent, message: str) -> bool:
+    def _reply_landed(self, before: Ticket, agent: Agent, message: str) -> bool | None:
+        """True if the reply is on the ticket now, False if not, None if we could not look."""
         try:
             now = self.client.get_ticket(before.ticket_number)
         except ApiError:
-            return False
+            return None
         fresh = now.replies[len(before.replies):]
         return any(r.message == message and (r.email_address or "") == agent.email_address for r in fresh)
 

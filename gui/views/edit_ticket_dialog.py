@@ -40,6 +40,7 @@ class EditTicketDialog(QDialog):
         self._runner = runner
         self._service = service
         self._ticket = ticket
+        self._busy = False
         self.banner = Banner()
         self.edits: dict[str, QLineEdit] = {}
         form = QFormLayout()
@@ -106,20 +107,31 @@ class EditTicketDialog(QDialog):
     def submit(self) -> None:
         if not self._validate():
             return
-        self.progress.show()
-        self.save_button.setEnabled(False)
+        self._set_busy(True)
         self._runner.submit(self._service.update, self._ticket.ticket_number, **self.changes(),
                             on_done=self._saved, on_error=self._failed)
 
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.progress.setVisible(busy)
+        self.buttons.setEnabled(not busy)
+        for edit in self.edits.values():
+            edit.setReadOnly(busy)
+        self.message.setReadOnly(busy)
+
+    def done(self, result: int) -> None:
+        if not self._busy:  # while saving, the answer decides
+            super().done(result)
+
     @Slot(object)
     def _saved(self, ticket: Ticket) -> None:
-        self.progress.hide()
+        self._set_busy(False)
         self.saved.emit(ticket)
         self.accept()
 
     @Slot(object)
     def _failed(self, error: ApiError) -> None:
-        self.progress.hide()
-        self.save_button.setEnabled(True)
+        self._set_busy(False)
+        self._validate()
         self.banner.show_message(f"The ticket was not changed: {error.message}")
         self.failed.emit(error.message)

@@ -104,6 +104,7 @@ class NewTicketDialog(QDialog):
         self._draft_timer.setInterval(300)
         self._draft_timer.timeout.connect(self.save_draft)
         self._touched: set[str] = set()
+        self._busy = False
         self._restoring = True
         self._load(self._service.draft(NEW_TICKET_DRAFT, 0) or prefill or {})
         self._restoring = False
@@ -179,6 +180,8 @@ class NewTicketDialog(QDialog):
     @Slot()
     def save_draft(self) -> None:
         self._draft_timer.stop()
+        if self._busy:
+            return
         fields = self.fields()
         typed = any(str(val).strip() for key, val in fields.items() if key != "priority")
         if typed:
@@ -207,8 +210,9 @@ class NewTicketDialog(QDialog):
     @Slot(object)
     def _created(self, ticket: Ticket) -> None:
         self._set_busy(False)
+        self._restoring = True  # the draft is gone on the server's word; nothing may write it back
         self.created.emit(ticket)
-        self.accept()
+        super().done(QDialog.DialogCode.Accepted)
 
     @Slot(object)
     def _failed(self, error: ApiError) -> None:
@@ -222,14 +226,21 @@ class NewTicketDialog(QDialog):
         self.failed.emit(error.message)
 
     def _set_busy(self, busy: bool) -> None:
+        """While the server works on it, the form is frozen: nothing can be changed, discarded or closed."""
+        self._busy = busy
+        self._draft_timer.stop()
         self.progress.setVisible(busy)
+        self.buttons.setEnabled(not busy)
         self.create_button.setEnabled(not busy)
+        self.priority.setEnabled(not busy)
         for edit in self.edits.values():
             edit.setReadOnly(busy)
         self.message.setReadOnly(busy)
 
     def done(self, result: int) -> None:
-        """Closing by accident (Esc, Cancel, window close) keeps the draft."""
+        """Closing by accident (Esc, Cancel, window close) keeps the draft; not while creating."""
+        if self._busy:
+            return  # the answer decides: created (draft gone) or failed (form stays)
         if result != QDialog.DialogCode.Accepted:
             self.save_draft()
         super().done(result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import quote
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
-from ..services.tickets import REPLY_DRAFT, Agent, Collision, ReplySent, TicketService
+from ..services.tickets import REPLY_DRAFT, Agent, Collision, TicketService
 from ..tasks import TaskRunner
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
@@ -192,9 +193,15 @@ class TicketDetailPane(QWidget):
         name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
         self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>")
 
-    def show_ticket(self, ticket: Ticket) -> None:
-        """Shows ``ticket``; switching to another ticket first keeps the current draft."""
+    def show_ticket(self, ticket: Ticket, *, force: bool = False) -> None:
+        """Shows ``ticket``; switching to another ticket first keeps the current draft.
+
+        A copy of the same ticket with fewer replies than the one on screen is an answer
+        that arrived late, and is ignored unless ``force`` (replies never disappear).
+        """
         switching = self._ticket is None or self._ticket.ticket_number != ticket.ticket_number
+        if not switching and not force and len(ticket.replies) < len(self._ticket.replies):
+            return
         if switching:
             self.save_draft()
             self.banner.hide()
@@ -206,7 +213,8 @@ class TicketDetailPane(QWidget):
         self.requester_label.setText(ticket.requester or "")
         email = ticket.email_address or ""
         self.email_label.setText(
-            f'<a href="mailto:{html.escape(email, quote=True)}">{html.escape(email)}</a>' if email else ""
+            f'<a href="mailto:{html.escape(quote(email, safe="@+"), quote=True)}">{html.escape(email)}</a>'
+            if email else ""
         )
         self.phone_label.setText(ticket.phone_number or "")
         self._set_combo(self.status_box, str(ticket.status or ""))
@@ -219,6 +227,7 @@ class TicketDetailPane(QWidget):
             self.composer.moveCursor(QTextCursor.MoveOperation.End)
             self.composer.blockSignals(False)
         self._set_sending(ticket.ticket_number in self._sending)
+        self._set_changing(self._change_field is not None)
 
     def clear(self) -> None:
         self.save_draft()
@@ -285,30 +294,39 @@ class TicketDetailPane(QWidget):
     def _send_with_status(self, action: QAction) -> None:
         self.send(status=action.data())
 
+    def _is_current(self, number: int) -> bool:
+        return self._ticket is not None and self._ticket.ticket_number == number
+
     @Slot(object)
     def _send_done(self, result: Any) -> None:
         if isinstance(result, Collision):
             number = result.ticket.ticket_number
             self._sending.discard(number)
             self.ticket_changed.emit(result.ticket)
-            if self._ticket is not None and self._ticket.ticket_number == number:
+            if self._is_current(number):
+                self._set_sending(False)
                 self.show_ticket(result.ticket)
                 status = self._pending_status
                 self.banner.show_message(
                     result.describe() + " Read the thread above, then send anyway or revise your reply.",
                     kind="info", retry=lambda: self.send(status=status, force=True), action_text="Send &anyway",
                 )
+            else:  # the agent moved on: say so here; the text waits as #number's draft
+                self.banner.show_message(
+                    f"Your reply to #{number} was not sent: {result.describe()} It is kept as a draft there."
+                )
             self.collision_found.emit(result.describe())
             return
-        assert isinstance(result, ReplySent)
         number = result.ticket.ticket_number
         self._sending.discard(number)
-        if self._ticket is not None and self._ticket.ticket_number == number:
+        if self._is_current(number):
             self.composer.blockSignals(True)
             self.composer.clear()
             self.composer.blockSignals(False)
             self._set_sending(False)
-            self.show_ticket(result.ticket)
+            self.show_ticket(result.ticket, force=True)
+        if result.warning:
+            self.banner.show_message(result.warning, kind="info")
         self.ticket_changed.emit(result.ticket)
         self.reply_sent.emit(number)
 
@@ -316,13 +334,17 @@ class TicketDetailPane(QWidget):
     def _send_error(self, error: ApiError) -> None:
         number = self._failed_number
         self._sending.discard(number)
-        if self._ticket is not None and self._ticket.ticket_number == number:
+        safe = isinstance(error, (NetworkError, ServerError)) and not error.maybe_applied
+        if self._is_current(number):
             self._set_sending(False)
-            safe = isinstance(error, (NetworkError, ServerError)) and not error.maybe_applied
             status = self._pending_status
             self.banner.show_message(
                 f"The reply was not sent: {error.message} Your text is kept.",
                 retry=(lambda: self.send(status=status)) if safe else None,
+            )
+        else:
+            self.banner.show_message(
+                f"Your reply to #{number} was not sent: {error.message} It is kept as a draft there."
             )
         self.send_failed.emit(error.message)
 
@@ -346,8 +368,8 @@ class TicketDetailPane(QWidget):
 
     @Slot(object)
     def _change_done_edit(self, ticket: Ticket) -> None:
-        if self._ticket is not None and self._ticket.ticket_number == ticket.ticket_number:
-            self.show_ticket(ticket)
+        if self._is_current(ticket.ticket_number):
+            self.show_ticket(ticket, force=True)
         self.ticket_changed.emit(ticket)
 
     # ------------------------------------------------------ status/priority
@@ -361,30 +383,37 @@ class TicketDetailPane(QWidget):
         self._change("priority", self.priority_box)
 
     def _change(self, field: str, box: QComboBox) -> None:
-        if self._ticket is None:
+        """One change at a time: both controls wait until the server has answered."""
+        if self._ticket is None or self._change_field is not None:
             return
         value = box.currentData()
         current = str(getattr(self._ticket, field) or "")
         if value == current:
             return
-        box.setEnabled(False)
+        self._set_changing(True)
         self._change_field = (field, box, current, self._ticket.ticket_number)
         self._runner.submit(self._service.update, self._ticket.ticket_number, **{field: value},
                             on_done=self._change_done, on_error=self._change_error)
 
+    def _set_changing(self, changing: bool) -> None:
+        self.status_box.setEnabled(not changing)
+        self.priority_box.setEnabled(not changing)
+
     @Slot(object)
     def _change_done(self, ticket: Ticket) -> None:
-        _field, box, _old, _number = self._change_field
-        box.setEnabled(True)
-        if self._ticket is not None and self._ticket.ticket_number == ticket.ticket_number:
-            self.show_ticket(ticket)
+        self._change_field = None
+        self._set_changing(False)
+        if self._is_current(ticket.ticket_number):
+            self.show_ticket(ticket, force=True)
         self.ticket_changed.emit(ticket)
 
     @Slot(object)
     def _change_error(self, error: ApiError) -> None:
         field, box, old, number = self._change_field
-        box.setEnabled(True)
-        if self._ticket is None or self._ticket.ticket_number != number:
+        self._change_field = None
+        self._set_changing(False)
+        if not self._is_current(number):
+            self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")
             return
         self._set_combo(box, old)  # roll back: the server did not take it
         self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")
