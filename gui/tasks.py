@@ -22,18 +22,33 @@ DEFAULT_THREADS = 8
 
 
 class _TaskSignals(QObject):
-    """Lives on the UI thread; emitting from a worker queues delivery to the UI thread."""
+    """Lives on the UI thread; the worker's ``outcome`` is queued to it, then handed to the slots.
+
+    The hand-over happens here on the UI thread, so a result that was already on its way
+    when the runner shut down is dropped instead of reaching a window whose store is closed.
+    """
 
     finished = Signal(object)
     failed = Signal(object)
     ended = Signal()
+    outcome = Signal(object, bool)
+
+    def __init__(self, runner: TaskRunner):
+        super().__init__()
+        self._runner = runner
+        self.outcome.connect(self._deliver)
+
+    @Slot(object, bool)
+    def _deliver(self, value: object, ok: bool) -> None:
+        if not self._runner.closing:
+            (self.finished if ok else self.failed).emit(value)
 
 
 class _Task(QRunnable):
     def __init__(self, runner: TaskRunner, fn: Callable[..., Any], args: tuple, kwargs: dict):
         super().__init__()
         self.setAutoDelete(False)
-        self.signals = _TaskSignals()
+        self.signals = _TaskSignals(runner)
         self._runner = runner
         self._fn, self._args, self._kwargs = fn, args, kwargs
 
@@ -44,14 +59,14 @@ class _Task(QRunnable):
             try:
                 result = self._fn(*self._args, **self._kwargs)
             except ApiError as error:
-                outcome = (self.signals.failed, error)
+                outcome = (error, False)
             except Exception as error:  # a bug, not a server problem: log it, show words
                 log.exception("Task %s failed unexpectedly", getattr(self._fn, "__qualname__", self._fn))
-                outcome = (self.signals.failed, ApiError(f"Something went wrong inside the app: {error}"))
+                outcome = (ApiError(f"Something went wrong inside the app: {error}"), False)
             else:
-                outcome = (self.signals.finished, result)
+                outcome = (result, True)
             if not self._runner.closing:
-                outcome[0].emit(outcome[1])
+                self.signals.outcome.emit(*outcome)
         finally:
             self.signals.ended.emit()
 

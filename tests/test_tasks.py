@@ -91,3 +91,13 @@ def test_after_shutdown_nothing_new_starts_and_no_result_is_delivered(qtbot, run
     assert runner.in_flight == 0
     QCoreApplication.processEvents()  # deliver anything queued; nothing may arrive
     assert sink.results == []
+
+
+def test_a_result_already_queued_when_the_runner_shuts_down_is_dropped(qtbot, runner):
+    sink = Sink()
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+        runner.submit(lambda: "queued", on_done=sink.done)
+        # the worker has finished and its result waits in the event queue when we shut down
+        runner.pool.waitForDone(5000)
+        runner.shutdown(1000)
+    assert sink.results == []
