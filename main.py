@@ -81,30 +81,14 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 def run_demo() -> int:
     from gui import app
-    from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
-    from gui.sandbox import SandboxServer
-    from gui.services.tickets import Agent
 
-    app.make_application()
-    # The demo's sandbox keeps its data next to the app's, so tickets and drafts survive a restart.
-    demo_db = app.data_dir() / "demo-sandbox.sqlite3"
-    demo_db.parent.mkdir(parents=True, exist_ok=True)
-    with SandboxServer(db_path=str(demo_db)) as sandbox:
-        client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
-        return app.run(
-            client, "Sandbox", "demo-sandbox", agent=Agent("Sam", "Agent", "sam.agent@togadesk.example"),
-            learn_numbers=sandbox.store.ticket_numbers(),
-        )
+    return app.run(demo=True)
 
 
 def run_configured() -> int:
     from gui import app
 
-    notice = (
-        "No account is set up on this workstation yet, and the settings dialog is not built yet. "
-        "Start with --demo to use the app against the built-in sandbox."
-    )
-    return app.run(None, "Not configured", "none", notice=notice)
+    return app.run()
 
 
 def main(argv: list[str] | None = None) -> int:

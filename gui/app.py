@@ -1,4 +1,9 @@
-"""Builds the QApplication and the services, shows the main window, and shuts down cleanly."""
+"""Builds the QApplication and the services, shows the main window, and shuts down cleanly.
+
+``Desk`` owns what lives as long as the window: the local store, the task runner, the
+settings and secrets, and the current environment's Connection, which it swaps when the
+agent changes settings.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Slot
 from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs
-from .api import TogaClient
-from .services.tickets import Agent, TicketService
+from .api import ApiError
+from .connection import Connection
+from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile
 from .store import LocalStore
 from .tasks import TaskRunner
 from .views.main_window import MainWindow
+from .views.settings_dialog import SettingsDialog
 
 APP_NAME = "TOGaDesk Agent"
 ORGANIZATION = "TOGaDesk"
 STORE_FILE = "togadesk.sqlite3"
+SANDBOX_DB_FILE = "demo-sandbox.sqlite3"
+DEMO_PROFILE = Profile(environment=SANDBOX, first_name="Sam", last_name="Agent",
+                       email_address="sam.agent@togadesk.example")
 
 log = logging.getLogger(__name__)
 
@@ -37,36 +47,102 @@ def data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-def saved_agent(settings: QSettings, default: Agent) -> Agent:
-    """The agent's name and e-mail from the settings (the settings dialog comes with issue 4)."""
-    return Agent(
-        str(settings.value("agent/first_name", default.first_name)),
-        str(settings.value("agent/last_name", default.last_name)),
-        str(settings.value("agent/email_address", default.email_address)),
-    )
+class Desk(QObject):
+    """The running app: window, store, runner, settings, and the live connection."""
+
+    def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False):
+        super().__init__()
+        self.folder = folder
+        self.settings = settings
+        self.secrets = secrets
+        self.demo = demo
+        self.store = LocalStore(folder / STORE_FILE)
+        self.runner = TaskRunner()
+        self.connection: Connection | None = None
+        self.profile = DEMO_PROFILE if demo else load_profile(settings)
+        self.window = MainWindow(self.runner, None, "Not configured", self._agent(self.profile), settings=settings)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.explore_requested.connect(self.explore)
+        self.settings_dialog: SettingsDialog | None = None
+
+    @staticmethod
+    def _agent(profile: Profile):
+        from .services.tickets import Agent
+
+        return Agent(profile.first_name, profile.last_name, profile.email_address)
+
+    def start(self) -> None:
+        self.window.show()
+        if self.profile.configured:
+            self.connect(self.profile, self.secrets.get(self.profile))
+
+    def connect(self, profile: Profile, secret: str) -> bool:
+        """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""
+        self.close_connection()
+        self.profile = profile
+        if profile.environment != SANDBOX and not secret:
+            self.window.set_service(None, "Not configured", self._agent(profile))
+            self.window.list_banner.show_message(
+                "The secret API key is not available on this computer (no system keyring, or it was removed). "
+                "Enter it in Settings.", kind="info", retry=self.open_settings, action_text="Open &settings",
+            )
+            return False
+        try:
+            self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE)
+        except (ApiError, OSError) as error:
+            self.window.set_service(None, "Not configured", self._agent(profile))
+            self.window.list_banner.show_message(f"Could not connect to {profile.label}: {error}")
+            return False
+        service = self.connection.tickets
+        self.window.set_service(service, profile.label, self.connection.agent)
+        if self.connection.sandbox is not None and not self.store.ticket_numbers(profile.store_key):
+            self.window.learn(self.connection.sandbox.store.ticket_numbers())
+        return True
+
+    @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(
+            self.runner, self.profile, self.secrets.get(self.profile) if self.profile.configured else "",
+            keyring_usable=self.secrets.keyring_usable(), keyring_name=self.secrets.backend_name(),
+            parent=self.window,
+        )
+        dialog.applied.connect(self.apply)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    @Slot(object, str)
+    def apply(self, profile: Profile, secret: str) -> None:
+        if profile.environment != SANDBOX:
+            self.secrets.set(profile, secret)
+        if not self.demo:
+            save_profile(self.settings, profile)
+        self.connect(profile, secret)
+
+    @Slot()
+    def explore(self) -> None:
+        self.apply(Profile(environment=SANDBOX, first_name=DEMO_PROFILE.first_name,
+                           last_name=DEMO_PROFILE.last_name, email_address=DEMO_PROFILE.email_address), "")
+
+    def close_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+        self.close_connection()
+        self.store.close()
 
 
-def run(client: TogaClient | None, environment: str, env_key: str, *, agent: Agent | None = None,
-        learn_numbers: Sequence[int] = (), notice: str = "") -> int:
-    """Shows the main window until the agent quits; returns the exit code.
-
-    ``learn_numbers`` are tickets to add to the list on first use (the demo's sandbox tickets).
-    """
+def run(*, demo: bool = False) -> int:
+    """Shows the main window until the agent quits; returns the exit code."""
     app = make_application()
-    logs.configure(data_dir() / "logs")
-    log.info("TOGaDesk Agent %s starting against %s", __version__, environment)
-    runner = TaskRunner()
-    store = LocalStore(data_dir() / STORE_FILE)
-    service = TicketService(client, store, env_key) if client is not None else None
-    settings = QSettings()
-    window = MainWindow(runner, service, environment, saved_agent(settings, agent or Agent()), notice, settings)
-    window.show()
-    if service is not None and learn_numbers and not store.ticket_numbers(env_key):
-        window.learn(learn_numbers)
+    folder = data_dir()
+    logs.configure(folder / "logs")
+    log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
+    desk = Desk(folder, QSettings(), Secrets(), demo=demo)
+    desk.start()
     try:
         return app.exec()
     finally:
-        runner.shutdown()
-        store.close()
-        if client is not None:
-            client.close()
+        desk.shutdown()

@@ -384,14 +384,18 @@ def test_closing_the_window_while_requests_run_neither_crashes_nor_hangs(desk, s
     assert desk.runner.shutdown(5000)
 
 
-def test_without_an_account_the_window_explains_how_to_start(qtbot, tmp_path):
+def test_without_an_account_the_window_welcomes_instead_of_breaking(qtbot, tmp_path):
     runner = TaskRunner()
-    window = MainWindow(runner, None, "Not configured", Agent(), notice="No account is set up. Start with --demo.",
+    window = MainWindow(runner, None, "Not configured", Agent(),
                         settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
-    assert window.list_banner.isVisible() and "--demo" in window.list_banner.text()
+    assert window.pages.currentWidget() is window.welcome
     assert not window.refresh_action.isEnabled() and not window.new_action.isEnabled()
+    with qtbot.waitSignal(window.settings_requested):
+        window.welcome.connect_button.click()
+    with qtbot.waitSignal(window.explore_requested):
+        window.welcome.explore_button.click()
     assert runner.shutdown(1000)
 
 

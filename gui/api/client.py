@@ -306,7 +306,7 @@ def _result(method: str, response: requests.Response) -> dict[str, Any]:
     payload: Any = None
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         payload = None
     server_text = ""
     if isinstance(payload, dict) and isinstance(payload.get("error"), str):

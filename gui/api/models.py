@@ -73,8 +73,12 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        # isdigit() alone accepts '²' and '①'; very long digit strings exceed int()'s limit
+        if text.isascii() and text.isdigit() and len(text) <= 19:
+            return int(text)
+        return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None

@@ -24,7 +24,7 @@ E = TypeVar("E", bound=enum.Enum)
 
 def number(value: Any, label: str) -> int:
     """A ticket or order number: a positive integer (digits in a string are accepted)."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 19:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValidationError(f"The {label} must be a positive whole number.", field=label)

@@ -19,6 +19,7 @@ from typing import Any
 from ..api.signing import signature
 from .store import SandboxStore
 
+MAX_NUMBER = 2**63 - 1
 PRIORITIES = ("LOW", "NORMAL", "HIGH")
 STATUSES = ("NEW_TICKET", "OPEN", "IN_PROGRESS", "AWAITING_USER", "CLOSED", "REVIEW")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -101,6 +102,8 @@ class SandboxApi:
                 if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
                     raise Refusal(400, f"{what} must be a positive integer.")
                 number = int(raw)
+                if number > MAX_NUMBER:  # beyond SQLite's integers: no such record can exist
+                    raise Refusal(404, f"No record has the number {raw}.")
             return handler, number
         raise Refusal(404, f"No such route: {path}")
 

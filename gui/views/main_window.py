@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,7 @@ from .banner import Banner
 from .new_ticket_dialog import NewTicketDialog
 from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
+from .welcome import WelcomeView
 
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
@@ -41,6 +43,8 @@ def environment_colour(environment: str) -> str:
 
 class MainWindow(QMainWindow):
     ticket_opened = Signal(int)  # a fresh copy of the ticket on screen arrived
+    settings_requested = Signal()
+    explore_requested = Signal()
     open_failed = Signal(str)
     refresh_finished = Signal()
 
@@ -52,6 +56,7 @@ class MainWindow(QMainWindow):
         self._environment = environment
         self._settings = settings or QSettings()
         self._refreshing = 0
+        self._refresh_errors: list[str] = []
         self.resize(1200, 760)
 
         self.model = TicketTableModel(self)
@@ -62,33 +67,55 @@ class MainWindow(QMainWindow):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.list_banner)
         left_layout.addWidget(self.list_pane, 1)
-        self.detail = TicketDetailPane(runner, service, agent) if service else None
+        self.detail = TicketDetailPane(runner, service, agent)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
-        if self.detail is not None:
-            self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace tabs")
         self.tabs.addTab(self.splitter, "&Tickets")
         self.tabs.setTabToolTip(0, "Tickets tracked on this workstation (Ctrl+1)")
-        self.setCentralWidget(self.tabs)
+        self.welcome = WelcomeView()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.welcome)
+        self.setCentralWidget(self.pages)
 
         self._build_actions()
         self._build_status_bar()
 
-        if notice:
-            self.list_banner.show_message(notice, kind="info")
-        if service is not None:
-            self.model.set_rows(service.store.tickets(service.env))  # from disk, before any network
-            self.list_pane.ticket_chosen.connect(self.show_ticket)
-            self.detail.ticket_changed.connect(self._ticket_fresh)
-        self._restore_layout()
-        self._update_title()
+        self.list_pane.ticket_chosen.connect(self.show_ticket)
+        self.detail.ticket_changed.connect(self._ticket_fresh)
+        self.welcome.connect_requested.connect(self.settings_requested)
+        self.welcome.explore_requested.connect(self.explore_requested)
         self.model.modelReset.connect(self._update_title)
         self.model.dataChanged.connect(self._update_title)
+        self.set_service(service, environment, agent)
+        if notice:
+            self.list_banner.show_message(notice, kind="info")
+        self._restore_layout()
+
+    def set_service(self, service: TicketService | None, environment: str, agent: Agent) -> None:
+        """Switches environment without a restart: the list, the pane, the indicator and its colour."""
+        self.detail.clear()
+        self._service = service
+        self._environment = environment
+        self.detail.set_service(service, agent)
+        self.model.set_rows(service.store.tickets(service.env) if service else [])  # from disk, before network
+        for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
+            action.setEnabled(service is not None)
+        self.pages.setCurrentWidget(self.tabs if service is not None else self.welcome)
+        self.environment_label.setText(f"  {environment}  ")
+        colour = environment_colour(environment)
+        self.environment_label.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: white; font-weight: bold; border-radius: 3px; }}"
+        )
+        self.refreshed_label.setText("Not refreshed yet")
+        self.list_banner.hide()
+        self._update_title()
 
     # ------------------------------------------------------------ building
 
@@ -105,16 +132,18 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        ready = self._service is not None
-        self.new_action = self._action("&New ticket…", "Ctrl+N", "File a new ticket", self.new_ticket,
-                                       enabled=ready)
+        self.new_action = self._action("&New ticket…", "Ctrl+N", "File a new ticket", self.new_ticket)
         self.open_action = self._action("&Open ticket #…", "Ctrl+L", "Open a ticket by its number",
-                                        self.ask_ticket_number, enabled=ready)
+                                        self.ask_ticket_number)
         self.refresh_action = self._action("&Refresh", [QKeySequence("F5")], "Fetch every listed ticket again",
-                                           self.refresh, enabled=ready)
+                                           self.refresh)
         self.remove_action = self._action("Re&move from list", "Ctrl+Del",
                                           "Stop tracking the ticket here (the server keeps it)",
-                                          self.remove_current, enabled=ready)
+                                          self.remove_current)
+        self.settings_action = self._action("&Settings…", [QKeySequence("Ctrl+,")],
+                                            "Environment, API keys, your name and e-mail",
+                                            self.settings_requested.emit)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.quit_action = self._action("&Quit", "Ctrl+Q", "Close TOGaDesk Agent", self.close)
         self.filter_action = self._action("&Filter tickets", "Ctrl+F", "Type to filter the ticket list",
                                           self._focus_filter)
@@ -128,15 +157,16 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.refresh_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         ticket_menu = self.menuBar().addMenu("&Ticket")
-        if self.detail is not None:
-            self.edit_action = self._action("&Edit ticket…", "Ctrl+E", "Edit the open ticket's subject, message "
-                                            "and contact details", self.detail.edit_ticket)
-            ticket_menu.addAction(self.edit_action)
-            self.detail.send_action.setText("&Send reply")
-            self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
-            ticket_menu.addAction(self.detail.send_action)
+        self.edit_action = self._action("&Edit ticket…", "Ctrl+E", "Edit the open ticket's subject, message "
+                                        "and contact details", self.detail.edit_ticket)
+        ticket_menu.addAction(self.edit_action)
+        self.detail.send_action.setText("&Send reply")
+        self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
+        ticket_menu.addAction(self.detail.send_action)
         ticket_menu.addAction(self.remove_action)
         view_menu = self.menuBar().addMenu("&View")
         for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action):
@@ -148,13 +178,9 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
 
     def _build_status_bar(self) -> None:
-        self.environment_label = QLabel(f"  {self._environment}  ")
+        self.environment_label = QLabel()
         self.environment_label.setAccessibleName("Environment")
-        self.environment_label.setToolTip("Which server this window talks to")
-        colour = environment_colour(self._environment)
-        self.environment_label.setStyleSheet(
-            f"QLabel {{ background: {colour}; color: white; font-weight: bold; border-radius: 3px; }}"
-        )
+        self.environment_label.setToolTip("Which server this window talks to (change it in Settings)")
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(60)
@@ -176,7 +202,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def show_ticket(self, number: int) -> None:
         """Shows the stored copy at once, then a fresh one from the server."""
-        if self._service is None or self.detail is None:
+        if self._service is None:
             return
         snapshot = self._service.store.snapshot(self._service.env, number)
         if snapshot is not None:
@@ -217,11 +243,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _ticket_fresh(self, ticket: Ticket) -> None:
+        if self._service is None:
+            return
         row = self._service.store.row(self._service.env, ticket.ticket_number)
         if row is not None:
             self.model.upsert(row)
-        if self.detail is not None and self.detail.ticket is not None \
-                and self.detail.ticket.ticket_number == ticket.ticket_number:
+        if self.detail.ticket is not None and self.detail.ticket.ticket_number == ticket.ticket_number:
             self.detail.show_ticket(ticket)
 
     @Slot(object)
@@ -258,8 +285,7 @@ class MainWindow(QMainWindow):
             return
         self._service.remove(number)
         self.model.remove(number)
-        if self.detail is not None:
-            self.detail.clear()
+        self.detail.clear()
         self.statusBar().showMessage(f"#{number} removed from this list (the server still has it).", 5000)
 
     @Slot()
@@ -280,7 +306,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _refreshed_one(self, saved: Saved) -> None:
         self.model.upsert(saved.row)
-        current = self.detail.ticket if self.detail is not None else None
+        current = self.detail.ticket
         if current is not None and current.ticket_number == saved.row.number and saved.change is not Change.SAME:
             snapshot = self._service.store.snapshot(self._service.env, saved.row.number)
             if snapshot is not None:
@@ -346,8 +372,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/ticket-columns", self.list_pane.table.horizontalHeader().saveState())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.detail is not None:
-            self.detail.save_draft()
+        self.detail.save_draft()
         self.save_layout()
         super().closeEvent(event)
 

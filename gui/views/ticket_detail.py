@@ -53,7 +53,8 @@ class TicketDetailPane(QWidget):
     send_failed = Signal(str)
     collision_found = Signal(str)
 
-    def __init__(self, runner: TaskRunner, service: TicketService, agent: Agent, parent: QWidget | None = None):
+    def __init__(self, runner: TaskRunner, service: TicketService | None, agent: Agent,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self._runner = runner
         self._service = service
@@ -188,6 +189,15 @@ class TicketDetailPane(QWidget):
     def ticket(self) -> Ticket | None:
         return self._ticket
 
+    def set_service(self, service: TicketService | None, agent: Agent) -> None:
+        """Another environment: nothing of the previous one stays on screen."""
+        self._service = service
+        self._sending.clear()
+        self._change_field = None
+        self._set_changing(False)
+        self.banner.hide()
+        self.set_agent(agent)
+
     def set_agent(self, agent: Agent) -> None:
         self.agent = agent
         name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
@@ -256,7 +266,7 @@ class TicketDetailPane(QWidget):
     def save_draft(self) -> None:
         """Writes the composer to the store; called while typing (debounced), on switch and on quit."""
         self._draft_timer.stop()
-        if self._ticket is None or self._ticket.ticket_number in self._sending:
+        if self._service is None or self._ticket is None or self._ticket.ticket_number in self._sending:
             return
         self._service.save_draft(REPLY_DRAFT, self._ticket.ticket_number, {"message": self.composer.toPlainText()})
 

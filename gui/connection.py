@@ -1,0 +1,58 @@
+"""One environment's live connection: the shared client, the services, and the built-in sandbox if chosen.
+
+No widgets here. Switching environment closes one Connection and opens another; the
+local store is shared and partitioned by ``Profile.store_key``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, AuthError, NotFoundError, TogaClient
+from .sandbox import SandboxServer
+from .services.tickets import Agent, TicketService
+from .settings import SANDBOX, Profile
+from .store import LocalStore
+
+log = logging.getLogger(__name__)
+
+PROBE_TICKET = 1  # ticket numbers are 8 digits: asking for #1 tells good keys (404) from bad ones (401)
+
+
+class Connection:
+    def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None):
+        self.profile = profile
+        self.sandbox: SandboxServer | None = None
+        if profile.environment == SANDBOX:
+            path = str(sandbox_db) if sandbox_db else None
+            if sandbox_db:
+                sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+            self.sandbox = SandboxServer(db_path=path).start()
+            self.client = TogaClient(self.sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
+        else:
+            self.client = TogaClient(profile.base_url, profile.public_key, secret)
+        self.tickets = TicketService(self.client, store, profile.store_key)
+        log.info("Connected to %s", profile.label)
+
+    @property
+    def agent(self) -> Agent:
+        return Agent(self.profile.first_name, self.profile.last_name, self.profile.email_address)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+
+
+def check_keys(base_url: str, public_key: str, secret_key: str) -> str:
+    """A signed request with these values; the result in words. Raises ApiError when they do not work."""
+    with TogaClient(base_url, public_key, secret_key, timeout=(5, 15), max_tries=1) as client:
+        try:
+            client.get_ticket(PROBE_TICKET)
+        except NotFoundError:
+            return "The keys work: the server accepted the signed request."
+        except AuthError as error:
+            raise AuthError(f"The server refused these keys: {error.message}", error.status) from None
+    return "The keys work: the server accepted the signed request."

@@ -1,0 +1,203 @@
+"""The settings dialog: environment, API keys (secret to the OS keyring), the agent's identity, preferences."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..api import ApiError
+from ..api import validation as v
+from ..connection import check_keys
+from ..settings import BETA, CUSTOM, ENVIRONMENT_NAMES, ENVIRONMENT_URLS, PRODUCTION, SANDBOX, Profile
+from ..tasks import TaskRunner
+from .banner import Banner
+
+
+class SettingsDialog(QDialog):
+    applied = Signal(object, str)  # Profile, secret key
+    tested = Signal(bool, str)  # keys worked?, words
+
+    def __init__(self, runner: TaskRunner, profile: Profile, secret: str, *, keyring_usable: bool,
+                 keyring_name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self._runner = runner
+        self.banner = Banner()
+
+        self.environment = QComboBox()
+        for key in (SANDBOX, BETA, PRODUCTION, CUSTOM):
+            text = ENVIRONMENT_NAMES[key]
+            if key in ENVIRONMENT_URLS:
+                text += f" ({ENVIRONMENT_URLS[key]})"
+            elif key == SANDBOX:
+                text += " (built in, no account needed)"
+            self.environment.addItem(text, key)
+        self.environment.setAccessibleName("Environment")
+        self.environment.setToolTip("Which server to work with")
+        self.custom_url = QLineEdit(profile.custom_url)
+        self.custom_url.setPlaceholderText("https://…")
+        self.custom_url.setAccessibleName("Custom server address")
+        self.custom_url.setToolTip("The address of a custom TOGa API server")
+        self.public_key = QLineEdit(profile.public_key)
+        self.public_key.setAccessibleName("Public API key")
+        self.public_key.setToolTip("The public API key from Agilant")
+        self.secret_key = QLineEdit(secret)
+        self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_key.setAccessibleName("Secret API key")
+        self.secret_key.setToolTip("The secret API key; stored only in the operating system's keyring")
+        self.keyring_note = QLabel()
+        self.keyring_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.keyring_note.setWordWrap(True)
+        if keyring_usable:
+            self.keyring_note.setText(f"The secret key is kept in the system keyring ({keyring_name}).")
+        else:
+            self.keyring_note.setText(
+                "No system keyring is available on this computer, so the secret key is kept in memory for "
+                "this session only and must be entered again next time. It is never written to disk."
+            )
+            self.keyring_note.setStyleSheet("color: #e65100;")
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.setToolTip("Send one signed request with these values and report the answer")
+        self.test_result = QLabel()
+        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName("Test result")
+        self.test_button.clicked.connect(self.test_connection)
+
+        self.first_name = QLineEdit(profile.first_name)
+        self.first_name.setAccessibleName("Your first name")
+        self.first_name.setToolTip("Shown as the author of your replies")
+        self.last_name = QLineEdit(profile.last_name)
+        self.last_name.setAccessibleName("Your last name")
+        self.last_name.setToolTip("Shown as the author of your replies")
+        self.email = QLineEdit(profile.email_address)
+        self.email.setAccessibleName("Your e-mail address")
+        self.email.setToolTip("Sent with your replies")
+        self.refresh = QSpinBox()
+        self.refresh.setRange(1, 120)
+        self.refresh.setSuffix(" min")
+        self.refresh.setValue(profile.refresh_minutes)
+        self.refresh.setAccessibleName("Refresh interval")
+        self.refresh.setToolTip("How often open tickets are fetched again")
+        self.notifications = QCheckBox("Desktop notifications for new replies and status changes")
+        self.notifications.setChecked(profile.notifications)
+        self.notifications.setToolTip("Show a notification when a tracked ticket changes")
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("Environment", self.environment)
+        form.addRow("Server address", self.custom_url)
+        form.addRow("Public API key", self.public_key)
+        form.addRow("Secret API key", self.secret_key)
+        form.addRow("", self.keyring_note)
+        form.addRow(self.test_button, self.test_result)
+        form.addRow("First name", self.first_name)
+        form.addRow("Last name", self.last_name)
+        form.addRow("E-mail", self.email)
+        form.addRow("Refresh every", self.refresh)
+        form.addRow("", self.notifications)
+        self._form = form
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        self.environment.currentIndexChanged.connect(self._environment_changed)
+        index = self.environment.findData(profile.environment or SANDBOX)
+        self.environment.setCurrentIndex(max(0, index))
+        self._environment_changed()
+
+    def profile(self) -> Profile:
+        return Profile(
+            environment=self.environment.currentData(), custom_url=self.custom_url.text().strip(),
+            public_key=self.public_key.text().strip(), first_name=self.first_name.text().strip(),
+            last_name=self.last_name.text().strip(), email_address=self.email.text().strip(),
+            refresh_minutes=self.refresh.value(), notifications=self.notifications.isChecked(),
+        )
+
+    def problems(self) -> list[str]:
+        profile = self.profile()
+        found = []
+        if profile.environment == CUSTOM and not profile.base_url.startswith(("https://", "http://")):
+            found.append("The server address must start with https:// (or http:// for a local test server).")
+        if profile.environment != SANDBOX:
+            if not profile.public_key:
+                found.append("Enter the public API key.")
+            if not self.secret_key.text().strip():
+                found.append("Enter the secret API key.")
+        if profile.email_address:
+            try:
+                v.email(profile.email_address)
+            except ApiError as error:
+                found.append(error.message)
+        else:
+            found.append("Enter your e-mail address: replies are sent with it.")
+        return found
+
+    @Slot()
+    def _environment_changed(self) -> None:
+        sandbox = self.environment.currentData() == SANDBOX
+        custom = self.environment.currentData() == CUSTOM
+        self._form.setRowVisible(self.custom_url, custom)
+        for widget in (self.public_key, self.secret_key, self.keyring_note):
+            self._form.setRowVisible(widget, not sandbox)
+        self._form.setRowVisible(self.test_button, not sandbox)
+        self.test_result.clear()
+
+    @Slot()
+    def test_connection(self) -> None:
+        profile = self.profile()
+        url = profile.base_url
+        if not url.startswith(("https://", "http://")):
+            self.test_result.setText("Enter the server address first.")
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        self._runner.submit(check_keys, url, profile.public_key, self.secret_key.text().strip(),
+                            on_done=self._test_passed, on_error=self._test_failed)
+
+    @Slot(object)
+    def _test_passed(self, words: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setStyleSheet("color: #2e7d32;")
+        self.test_result.setText(words)
+        self.tested.emit(True, words)
+
+    @Slot(object)
+    def _test_failed(self, error: ApiError) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setStyleSheet("color: #c62828;")
+        self.test_result.setText(error.message)
+        self.tested.emit(False, error.message)
+
+    @Slot()
+    def save(self) -> None:
+        problems = self.problems()
+        if problems:
+            self.error.setText(" ".join(problems))
+            self.error.show()
+            return
+        self.applied.emit(self.profile(), self.secret_key.text().strip())
+        self.accept()
