@@ -41,6 +41,18 @@ def client(sandbox: SandboxServer) -> Iterator[TogaClient]:
 
 
 @pytest.fixture(autouse=True)
+def no_real_keyring() -> Iterator[None]:
+    """Tests never read or write the developer's OS keyring; those that need one install their own."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
 def no_threads_left_behind() -> Iterator[None]:
     """Fails a test that leaves a sandbox, webhook or Qt worker thread running."""
     before = set(threading.enumerate())

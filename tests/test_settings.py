@@ -1,0 +1,237 @@
+"""Settings and credentials: the secret only in the keyring, test connection in words, live environment switch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from PySide6.QtCore import QSettings
+
+from gui import logs
+from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY
+from gui.app import Desk
+from gui.sandbox import SandboxServer
+from gui.settings import CUSTOM, PRODUCTION, SANDBOX, Profile, Secrets, load_profile, save_profile
+
+SECRET = "S3CRET-never-on-disk-" + "x" * 8
+OTHER_PUBLIC = "PUB-OTHER-1"
+WAIT = 10_000
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend (priority > 0) that keeps passwords in this process."""
+
+    priority = 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.passwords.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def keyed_sandbox() -> Iterator[SandboxServer]:
+    """A sandbox that also accepts a second key pair, standing in for a real account."""
+    with SandboxServer(keys={OTHER_PUBLIC: SECRET}) as server:
+        yield server
+
+
+@pytest.fixture
+def desk_factory(qtbot, tmp_path):
+    made: list[Desk] = []
+
+    def make(*, demo: bool = False) -> Desk:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        desk = Desk(tmp_path / "data", settings, Secrets(), demo=demo)
+        qtbot.addWidget(desk.window)
+        desk.start()
+        made.append(desk)
+        return desk
+
+    yield make
+    for desk in made:
+        desk.shutdown()
+
+
+def custom_profile(server: SandboxServer, public: str = OTHER_PUBLIC) -> Profile:
+    return Profile(environment=CUSTOM, custom_url=server.url, public_key=public, first_name="Kim",
+                   last_name="Lee", email_address="kim@togadesk.example")
+
+
+def test_profiles_round_trip_through_qsettings_without_the_secret(tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    profile = Profile(environment=PRODUCTION, public_key="PUB", email_address="a@b.co", refresh_minutes=7,
+                      notifications=False)
+    save_profile(settings, profile)
+    assert load_profile(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)) == profile
+    assert profile.base_url == "https://api.agilantsolutions.com"
+    assert profile.keyring_service == "TOGaDesk Agent (https://api.agilantsolutions.com)"
+
+
+def test_the_secret_goes_to_the_keyring_and_nowhere_on_disk_after_a_full_session(
+        qtbot, desk_factory, keyed_sandbox, memory_keyring, tmp_path):
+    log_dir = tmp_path / "logs"
+    handler_count = len(logging.getLogger().handlers)
+    logs.configure(log_dir, logging.DEBUG)
+    try:
+        desk = desk_factory()
+        desk.apply(custom_profile(keyed_sandbox), SECRET)
+        window = desk.window
+        assert window.pages.currentWidget() is window.tabs
+        with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+            window.open_ticket_number("12345678")
+        window.detail.composer.setPlainText("Reply from a configured desk")
+        with qtbot.waitSignal(window.detail.reply_sent, timeout=WAIT):
+            window.detail.send()
+        window.close()
+        desk.shutdown()
+    finally:
+        for handler in logging.getLogger().handlers[handler_count:]:
+            handler.close()
+            logging.getLogger().removeHandler(handler)
+    assert memory_keyring.passwords == {(f"TOGaDesk Agent ({keyed_sandbox.url})", OTHER_PUBLIC): SECRET}
+    files = [tmp_path / "settings.ini", *Path(tmp_path / "data").rglob("*"), *log_dir.rglob("*")]
+    readable = [f for f in files if f.is_file()]
+    assert any(f.suffix == ".log" for f in readable) and any(f.name == "togadesk.sqlite3" for f in readable)
+    for path in readable:
+        assert SECRET.encode() not in path.read_bytes(), f"secret found in {path}"
+    assert "Reply from a configured desk" in keyed_sandbox.store.ticket(12345678)["replies"][-1]["message"]
+
+
+def test_without_a_keyring_the_secret_lives_in_memory_for_this_session_only(no_keyring, keyed_sandbox):
+    secrets = Secrets()
+    profile = custom_profile(keyed_sandbox)
+    assert not secrets.keyring_usable()
+    assert secrets.set(profile, SECRET) is False
+    assert secrets.get(profile) == SECRET
+    assert Secrets().get(profile) == ""  # a new session does not have it
+
+
+def test_the_settings_dialog_says_when_there_is_no_keyring(qtbot, desk_factory, no_keyring):
+    desk = desk_factory()
+    desk.open_settings()
+    assert "kept in memory for this session only" in desk.settings_dialog.keyring_note.text()
+    desk.settings_dialog.reject()
+
+
+def test_test_connection_reports_working_keys_in_words(qtbot, desk_factory, keyed_sandbox):
+    desk = desk_factory()
+    desk.open_settings()
+    dialog = desk.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
+    dialog.custom_url.setText(keyed_sandbox.url)
+    dialog.public_key.setText(OTHER_PUBLIC)
+    dialog.secret_key.setText(SECRET)
+    with qtbot.waitSignal(dialog.tested, timeout=WAIT) as result:
+        dialog.test_button.click()
+    assert result.args == [True, "The keys work: the server accepted the signed request."]
+    dialog.reject()
+
+
+def test_test_connection_reports_refused_keys_in_words(qtbot, desk_factory, keyed_sandbox):
+    desk = desk_factory()
+    desk.open_settings()
+    dialog = desk.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
+    dialog.custom_url.setText(keyed_sandbox.url)
+    dialog.public_key.setText(OTHER_PUBLIC)
+    dialog.secret_key.setText("wrong")
+    with qtbot.waitSignal(dialog.tested, timeout=WAIT) as result:
+        dialog.test_button.click()
+    ok, words = result.args
+    assert not ok and words.startswith("The server refused these keys: Signature does not match")
+    assert "wrong" not in words
+    dialog.reject()
+
+
+def test_the_dialog_refuses_incomplete_settings_with_reasons(qtbot, desk_factory):
+    desk = desk_factory()
+    desk.open_settings()
+    dialog = desk.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData(PRODUCTION))
+    dialog.email.setText("not-an-address")
+    dialog.save_button.click()
+    assert dialog.isVisible()
+    text = dialog.error.text()
+    assert "public API key" in text and "secret API key" in text and "not valid" in text
+    dialog.reject()
+
+
+def test_switching_environment_swaps_the_list_and_the_indicator_without_a_restart(
+        qtbot, desk_factory, keyed_sandbox, memory_keyring):
+    desk = desk_factory()
+    window = desk.window
+    desk.explore()  # the built-in sandbox
+    assert window.environment_label.text().strip() == "Sandbox"
+    qtbot.waitUntil(lambda: window.model.total() >= 50, timeout=WAIT)
+    desk.apply(custom_profile(keyed_sandbox), SECRET)
+    assert window.environment_label.text().strip() == f"Custom: {keyed_sandbox.url}"
+    assert window.model.total() == 0  # the custom server's list is its own
+    with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+        window.open_ticket_number("12345678")
+    assert window.model.total() == 1
+    desk.explore()
+    assert window.model.total() >= 50
+    assert "#2e7d32" in window.environment_label.styleSheet()
+
+
+def test_a_saved_profile_is_used_at_the_next_start(qtbot, desk_factory, keyed_sandbox, memory_keyring):
+    first = desk_factory()
+    first.apply(custom_profile(keyed_sandbox), SECRET)
+    first.shutdown()
+    second = desk_factory()
+    assert second.window.pages.currentWidget() is second.window.tabs
+    assert second.connection is not None and second.connection.profile.public_key == OTHER_PUBLIC
+
+
+def test_a_missing_secret_at_start_asks_for_it_instead_of_failing(qtbot, desk_factory, keyed_sandbox, no_keyring):
+    first = desk_factory()
+    first.apply(custom_profile(keyed_sandbox), SECRET)  # memory only: gone with this session
+    first.shutdown()
+    second = desk_factory()
+    assert second.connection is None
+    assert "secret API key is not available" in second.window.list_banner.text()
+
+
+def test_the_demo_never_writes_the_agents_settings(qtbot, desk_factory, tmp_path):
+    desk = desk_factory(demo=True)
+    assert desk.connection is not None and desk.connection.profile.environment == SANDBOX
+    desk.shutdown()
+    assert load_profile(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)) == Profile()
+
+
+def test_the_sandbox_keys_are_never_asked_for(desk_factory):
+    desk = desk_factory()
+    desk.explore()
+    assert desk.connection.client.public_key == SAMPLE_PUBLIC_KEY
+    assert SAMPLE_SECRET_KEY not in repr(desk.connection.client)
