@@ -23,9 +23,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
 from gui.sandbox import Fault, SandboxServer
 from gui.services.tickets import Agent, TicketService
+from gui.settings import PRODUCTION, Profile
 from gui.store import LocalStore
 from gui.tasks import TaskRunner
 from gui.views.main_window import MainWindow
+from gui.views.settings_dialog import SettingsDialog
 
 
 def wait_for(signal, timeout_ms: int = 10_000) -> None:
@@ -115,6 +117,20 @@ def main() -> int:
         wait_for(window.detail.send_failed)
         save(window, out / f"error-banner{suffix}.png")
         window.close()
+
+        welcome = MainWindow(runner, None, "Not configured", Agent(),
+                             settings=QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat))
+        welcome.resize(width, height)
+        welcome.show()
+        save(welcome, out / f"welcome{suffix}.png")
+        dialog = SettingsDialog(runner, Profile(environment=PRODUCTION, public_key="1111AAAA-22BB-33CC",
+                                                first_name="Sam", last_name="Agent",
+                                                email_address="sam.agent@togadesk.example"),
+                                "secret", keyring_usable=False, keyring_name="none", parent=welcome)
+        dialog.show()
+        save(dialog, out / f"settings{suffix}.png")
+        dialog.close()
+        welcome.close()
         runner.shutdown()
         store.close()
         client.close()

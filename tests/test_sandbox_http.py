@@ -539,6 +539,8 @@ def _raw_exchange(server: SandboxServer, request: bytes) -> tuple[int, dict[str,
 @pytest.mark.parametrize(("request_bytes", "status"), [
     pytest.param(b"GET /ticket/12345678 HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400,
                  id="non-numeric-Content-Length"),
+    pytest.param(b"GET /ticket/12345678 HTTP/1.1\r\nHost: x\r\nContent-Length: \xb2\r\n\r\n", 400,
+                 id="superscript-two-as-Content-Length"),
     pytest.param(b"POST /ticket HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400,
                  id="malformed-chunked-body"),
     pytest.param(b"GET /ticket/12345678 HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431,

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
             f"QLabel {{ background: {colour}; color: white; font-weight: bold; border-radius: 3px; }}"
         )
         self.refreshed_label.setText("Not refreshed yet")
+        self.refreshed_label.setVisible(service is not None)
         self.list_banner.hide()
         self._update_title()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class WelcomeView(QWidget):
@@ -41,8 +41,12 @@ class WelcomeView(QWidget):
         box.addWidget(self.explore_button)
         holder = QWidget()
         holder.setLayout(box)
-        holder.setMaximumWidth(560)
+        holder.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 34)
+        row = QHBoxLayout()  # stretches, not an alignment flag: the wrapped text then gets its full height
+        row.addStretch(1)
+        row.addWidget(holder)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
