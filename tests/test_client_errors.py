@@ -189,3 +189,19 @@ def test_a_read_timeout_is_a_network_error(sandbox):
 def test_the_secret_never_appears_in_the_clients_repr(client):
     assert SAMPLE_SECRET_KEY not in repr(client)
     assert SAMPLE_SECRET_KEY not in str(vars(client))
+
+
+@pytest.mark.parametrize("text", ["...", "   ", "<html><body><h1>Bad gateway</h1></body></html>"])
+def test_an_error_text_without_words_or_made_of_markup_is_replaced_by_words(client, sandbox, text):
+    sandbox.faults.script(Fault(400, body=json_body(success=False, error=text), content_type="application/json"))
+    with pytest.raises(ValidationError) as caught:
+        client.create_ticket("jane@example.com", "S", "M")
+    assert caught.value.message == "The server refused the request as invalid (HTTP 400)."
+
+
+def test_an_answer_about_another_record_is_a_response_error(client, sandbox):
+    other = {"success": True, "error": "", "ticket": {"ticketNumber": 87654321, "subject": "not yours"}}
+    sandbox.faults.script(Fault(200, body=json.dumps(other).encode(), content_type="application/json"))
+    with pytest.raises(ResponseError) as caught:
+        client.get_ticket(12345678)
+    assert caught.value.message == "Asked for ticket 12345678, the server sent ticket 87654321."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -195,13 +196,19 @@ class TogaClient:
     def get_ticket(self, ticket_number: int) -> Ticket:
         number = v.number(ticket_number, "ticket number")
         data = self._request("GET", f"/ticket/{number}")
-        return Ticket.from_json(data.get("ticket"))
+        ticket = Ticket.from_json(data.get("ticket"))
+        if ticket.ticket_number != number:
+            raise ResponseError(f"Asked for ticket {number}, the server sent ticket {ticket.ticket_number}.")
+        return ticket
 
     # ------------------------------------------------------------------ orders
 
     def get_order(self, order_number: int) -> Order:
         number = v.number(order_number, "order number")
-        return Order.from_json(self._request("GET", f"/order/{number}"))
+        order = Order.from_json(self._request("GET", f"/order/{number}"))
+        if order.order_number != number:
+            raise ResponseError(f"Asked for order {number}, the server sent order {order.order_number}.")
+        return order
 
     def create_diagnostic(
         self,
@@ -300,6 +307,20 @@ def _network_error(method: str, exc: requests.RequestException) -> NetworkError:
     return NetworkError(text, maybe_applied=maybe_applied)
 
 
+_MARKUP = re.compile(r"<\s*/?\s*(html|head|body|h[1-6]|div|p|br|title|pre|center)\b", re.IGNORECASE)
+MAX_SERVER_TEXT = 500
+
+
+def _readable(error: Any) -> str:
+    """The server's ``error`` text if it says something in words; '' for markup, blanks or punctuation."""
+    if not isinstance(error, str):
+        return ""
+    text = error.strip()
+    if not any(ch.isalnum() for ch in text) or _MARKUP.search(text):
+        return ""
+    return text if len(text) <= MAX_SERVER_TEXT else text[:MAX_SERVER_TEXT].rstrip() + "…"
+
+
 def _result(method: str, response: requests.Response) -> dict[str, Any]:
     """The JSON object of a successful answer, or the right ApiError with readable words."""
     status = response.status_code
@@ -308,9 +329,7 @@ def _result(method: str, response: requests.Response) -> dict[str, Any]:
         payload = response.json()
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         payload = None
-    server_text = ""
-    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
-        server_text = payload["error"].strip()
+    server_text = _readable(payload.get("error")) if isinstance(payload, dict) else ""
     if 200 <= status < 300:
         if not isinstance(payload, dict):
             kind = response.headers.get("Content-Type", "unknown type") or "unknown type"
