@@ -94,7 +94,7 @@ class Desk(QObject):
             self.window.list_banner.show_message(f"Could not connect to {profile.label}: {error}")
             return False
         service = self.connection.tickets
-        self.window.set_service(service, profile.label, self.connection.agent)
+        self.window.set_service(service, profile.label, self.connection.agent, self.connection.orders)
         if self.connection.sandbox is not None and not self.store.ticket_numbers(profile.store_key):
             self.window.learn(self.connection.sandbox.store.ticket_numbers())
         return True

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, AuthError, NotFoundError, TogaClient
 from .sandbox import SandboxServer
+from .services.orders import OrderService
 from .services.tickets import Agent, TicketService
 from .settings import SANDBOX, Profile
 from .store import LocalStore
@@ -33,6 +34,7 @@ class Connection:
         else:
             self.client = TogaClient(profile.base_url, profile.public_key, secret)
         self.tickets = TicketService(self.client, store, profile.store_key)
+        self.orders = OrderService(self.client, store, profile.store_key)
         log.info("Connected to %s", profile.label)
 
     @property

@@ -17,9 +17,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .api import Ticket
+from .api import Order, Ticket
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -49,6 +49,28 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (env, kind, ticket_number)
     );
     """,
+    2: """
+    CREATE TABLE order_lookup (
+        env TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        customer TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        type TEXT NOT NULL DEFAULT '',
+        snapshot TEXT NOT NULL,
+        looked_up_at TEXT NOT NULL,
+        PRIMARY KEY (env, number)
+    );
+    CREATE INDEX order_lookup_recent ON order_lookup (env, looked_up_at);
+    CREATE TABLE diagnostic_sent (
+        env TEXT NOT NULL,
+        order_number INTEGER NOT NULL,
+        result_code TEXT NOT NULL,
+        eligible INTEGER NOT NULL,
+        document TEXT NOT NULL DEFAULT '',
+        sent_at TEXT NOT NULL
+    );
+    CREATE INDEX diagnostic_sent_order ON diagnostic_sent (env, order_number);
+    """,
 }
 
 
@@ -67,6 +89,16 @@ class TicketRow(NamedTuple):
     search: str  # lower-case text the filter looks in
 
 
+class OrderRow(NamedTuple):
+    """One line of the recent order lookups."""
+
+    number: int
+    customer: str
+    email: str
+    type: str
+    looked_up_at: str
+
+
 class Change(Enum):
     NEW = "new"  # the ticket was not in the list before
     CHANGED = "changed"  # replies, status or another field differ from the last snapshot
@@ -83,6 +115,11 @@ class Saved:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _now_precise() -> str:
+    """Orders two lookups in the same second correctly."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _row_values(ticket: Ticket) -> dict[str, Any]:
@@ -250,3 +287,59 @@ class LocalStore:
             self._db.execute(
                 "DELETE FROM draft WHERE env=? AND kind=? AND ticket_number=?", (env, kind, ticket_number)
             )
+
+    # ------------------------------------------------------------------ orders
+
+    def record_order(self, env: str, order: Order) -> None:
+        """Remembers a lookup (the newest first in the recent list)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO order_lookup (env, number, customer, email, type, snapshot, looked_up_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (env, number) DO UPDATE SET customer=excluded.customer,"
+                " email=excluded.email, type=excluded.type, snapshot=excluded.snapshot,"
+                " looked_up_at=excluded.looked_up_at",
+                (env, order.order_number, order.customer, order.email_address or "", str(order.type or ""),
+                 json.dumps(order.to_json(), ensure_ascii=False), _now_precise()),
+            )
+
+    def recent_orders(self, env: str, limit: int = 500) -> list[OrderRow]:
+        with self._lock:
+            records = self._db.execute(
+                "SELECT number, customer, email, type, looked_up_at FROM order_lookup WHERE env=?"
+                " ORDER BY looked_up_at DESC LIMIT ?", (env, limit),
+            ).fetchall()
+        return [OrderRow(*record) for record in records]
+
+    def order_snapshot(self, env: str, number: int) -> Order | None:
+        with self._lock:
+            record = self._db.execute(
+                "SELECT snapshot FROM order_lookup WHERE env=? AND number=?", (env, number)
+            ).fetchone()
+        return None if record is None else Order.from_json(json.loads(record[0]))
+
+    def record_diagnostic(self, env: str, number: int, result_code: str, eligible: bool, document: str) -> str:
+        """Keeps a record of a diagnostic the server accepted; returns when (UTC, ISO 8601)."""
+        sent_at = _now()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO diagnostic_sent (env, order_number, result_code, eligible, document, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (env, number, result_code, int(eligible), document, sent_at),
+            )
+        return sent_at
+
+    def diagnostics_sent(self, env: str, number: int) -> list[tuple[str, bool, str, str]]:
+        """(result code, eligible, document summary, sent at) for an order, oldest first."""
+        with self._lock:
+            records = self._db.execute(
+                "SELECT result_code, eligible, document, sent_at FROM diagnostic_sent WHERE env=? AND order_number=?"
+                " ORDER BY sent_at", (env, number),
+            ).fetchall()
+        return [(code, bool(eligible), document, sent_at) for code, eligible, document, sent_at in records]
+
+    def result_codes(self, env: str) -> list[str]:
+        """Result codes used before, most used first: the diagnostic form offers them."""
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                "SELECT result_code FROM diagnostic_sent WHERE env=? GROUP BY result_code"
+                " ORDER BY COUNT(*) DESC, MAX(sent_at) DESC", (env,),
+            )]

@@ -95,3 +95,24 @@ def test_snapshots_round_trip_unknown_values(store):
     odd = replace(ticket(), status="ESCALATED", priority="URGENT")
     store.save_snapshot("sandbox", odd, seen=True)
     assert store.snapshot("sandbox", 1001) == odd
+
+
+def test_a_version_1_database_is_migrated_keeping_its_tickets(tmp_path):
+    import json as _json
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        from gui.store import _MIGRATIONS
+
+        db.executescript(_MIGRATIONS[1])
+        db.execute("PRAGMA user_version=1")
+        db.execute("INSERT INTO ticket (env, number, subject, snapshot, added_at) VALUES (?, ?, ?, ?, ?)",
+                   ("sandbox", 1001, "Old", _json.dumps(ticket().to_json()), "2026-01-01T00:00:00+00:00"))
+    store = LocalStore(path)
+    try:
+        assert [row.number for row in store.tickets("sandbox")] == [1001]
+        assert store.recent_orders("sandbox") == []
+    finally:
+        store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2

@@ -235,6 +235,18 @@ class Order:
             type=enum_or_raw(OrderType, data.get("type")),
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """The spec's shape, so a stored lookup parses back with ``from_json``."""
+        return _without_none({
+            "orderNumber": self.order_number,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "emailAddress": self.email_address,
+            "associateId": self.associate_id,
+            "storeNumber": self.store_number,
+            "type": None if self.type is None else str(self.type),
+        })
+
 
 @dataclass(frozen=True)
 class WebhookEvent:

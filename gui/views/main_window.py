@@ -21,14 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api import ApiError, NotFoundError, Ticket
+from ..api import ApiError, NotFoundError, Order, Ticket
 from ..api import validation as v
 from ..models.ticket_table import TicketTableModel
+from ..services.orders import OrderService
 from ..services.tickets import Agent, TicketService
 from ..store import Change, Saved
 from ..tasks import TaskRunner
 from .banner import Banner
+from .diagnostic_dialog import DiagnosticDialog
 from .new_ticket_dialog import NewTicketDialog
+from .orders_tab import OrdersTab
 from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
 from .welcome import WelcomeView
@@ -57,6 +60,7 @@ class MainWindow(QMainWindow):
         self._settings = settings or QSettings()
         self._refreshing = 0
         self._refresh_errors: list[str] = []
+        self._orders: OrderService | None = None
         self.resize(1200, 760)
 
         self.model = TicketTableModel(self)
@@ -78,6 +82,9 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Workspace tabs")
         self.tabs.addTab(self.splitter, "&Tickets")
         self.tabs.setTabToolTip(0, "Tickets tracked on this workstation (Ctrl+1)")
+        self.orders_tab = OrdersTab(runner, None)
+        self.tabs.addTab(self.orders_tab, "&Orders")
+        self.tabs.setTabToolTip(1, "Look up orders and attach diagnostics (Ctrl+2)")
         self.welcome = WelcomeView()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.tabs)
@@ -89,6 +96,9 @@ class MainWindow(QMainWindow):
 
         self.list_pane.ticket_chosen.connect(self.show_ticket)
         self.detail.ticket_changed.connect(self._ticket_fresh)
+        self.detail.order_requested.connect(self.open_order)
+        self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
+        self.orders_tab.diagnostic_requested.connect(self.add_diagnostic)
         self.welcome.connect_requested.connect(self.settings_requested)
         self.welcome.explore_requested.connect(self.explore_requested)
         self.model.modelReset.connect(self._update_title)
@@ -98,10 +108,13 @@ class MainWindow(QMainWindow):
             self.list_banner.show_message(notice, kind="info")
         self._restore_layout()
 
-    def set_service(self, service: TicketService | None, environment: str, agent: Agent) -> None:
-        """Switches environment without a restart: the list, the pane, the indicator and its colour."""
+    def set_service(self, service: TicketService | None, environment: str, agent: Agent,
+                    orders: OrderService | None = None) -> None:
+        """Switches environment without a restart: the lists, the panes, the indicator and its colour."""
         self.detail.clear()
         self._service = service
+        self._orders = orders
+        self.orders_tab.set_service(orders)
         self._environment = environment
         self.detail.set_service(service, agent)
         self.model.set_rows(service.store.tickets(service.env) if service else [])  # from disk, before network
@@ -154,6 +167,8 @@ class MainWindow(QMainWindow):
                                             lambda: self._move(-1))
         self.tickets_tab_action = self._action("&Tickets tab", "Ctrl+1", "Show the Tickets tab",
                                                lambda: self.tabs.setCurrentIndex(0))
+        self.orders_tab_action = self._action("&Orders tab", "Ctrl+2", "Show the Orders tab and its number field",
+                                              self._show_orders)
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.new_action, self.open_action, self.refresh_action):
             file_menu.addAction(action)
@@ -170,7 +185,8 @@ class MainWindow(QMainWindow):
         ticket_menu.addAction(self.detail.send_action)
         ticket_menu.addAction(self.remove_action)
         view_menu = self.menuBar().addMenu("&View")
-        for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action):
+        for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action,
+                       self.orders_tab_action):
             view_menu.addAction(action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -272,8 +288,41 @@ class MainWindow(QMainWindow):
             self._runner.submit(self._service.open, number, on_done=self._ticket_fresh)
 
     @Slot()
-    def new_ticket(self) -> None:
-        dialog = NewTicketDialog(self._runner, self._service, self)
+    def _show_orders(self) -> None:
+        self.tabs.setCurrentWidget(self.orders_tab)
+        self.orders_tab.focus_number()
+
+    @Slot(int)
+    def open_order(self, number: int) -> None:
+        """An order mentioned in a ticket: show it in the Orders tab."""
+        self.tabs.setCurrentWidget(self.orders_tab)
+        self.orders_tab.look_up(number)
+
+    @Slot(object)
+    def new_ticket_for_order(self, order: Order) -> None:
+        prefill = {"email_address": order.email_address or "", "first_name": order.first_name or "",
+                   "last_name": order.last_name or "", "subject": f"Order #{order.order_number}: "}
+        self.tabs.setCurrentIndex(0)
+        self.new_ticket(prefill)
+
+    @Slot(object)
+    def add_diagnostic(self, order: Order) -> None:
+        if self._orders is None:
+            return
+        dialog = DiagnosticDialog(self._runner, self._orders, order, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sent.connect(self._diagnostic_sent)
+        self.diagnostic_dialog = dialog
+        dialog.open()
+
+    @Slot(str)
+    def _diagnostic_sent(self, when: str) -> None:
+        self.orders_tab.show_history()
+        self.orders_tab.banner.show_message(f"Diagnostic sent at {when}; the server accepted it.", kind="info")
+
+    @Slot()
+    def new_ticket(self, prefill: dict[str, str] | None = None) -> None:
+        dialog = NewTicketDialog(self._runner, self._service, self, prefill=prefill)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(self._opened_new)
         dialog.open()

@@ -9,20 +9,41 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from ..api import Reply, Ticket
 
-_LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LINK = re.compile(
+    r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\border\s*(?:no\.?|number|#)?\s*#?\s*(?P<order>\d{4,12})\b",
+    re.IGNORECASE,
+)
+ORDER_MENTION = re.compile(r"\border\s*(?:no\.?|number|#)?\s*#?\s*(\d{4,12})\b", re.IGNORECASE)
+
+
+def order_numbers(*texts: str | None) -> list[int]:
+    """Order numbers mentioned as "order 12345678", "Order #12345678", "order no. 12345678"."""
+    found: dict[int, None] = {}
+    for text in texts:
+        for match in ORDER_MENTION.finditer(text or ""):
+            found[int(match.group(1))] = None
+    return list(found)
 
 
 def linkify(text: str) -> str:
-    """Escaped text with http(s) URLs and e-mail addresses as links."""
+    """Escaped text with http(s) URLs, e-mail addresses and order mentions as links."""
     parts: list[str] = []
     last = 0
     for match in _LINK.finditer(text):
         parts.append(html.escape(text[last:match.start()]))
         target = match.group(0)
-        href = target if target.startswith("http") else f"mailto:{target}"
+        if match.group("order"):
+            href = f"order:{int(match.group('order'))}"
+        elif target.lower().startswith("http"):
+            href = target
+        else:
+            href = "mailto:" + quote(target, safe="@+")
         parts.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(target)}</a>')
         last = match.end()
     parts.append(html.escape(text[last:]))

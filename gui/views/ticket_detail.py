@@ -10,8 +10,8 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QTextCursor
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -32,7 +32,7 @@ from ..services.tickets import REPLY_DRAFT, Agent, Collision, TicketService
 from ..tasks import TaskRunner
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
-from .thread_html import THREAD_CSS, render_thread
+from .thread_html import THREAD_CSS, order_numbers, render_thread
 
 DRAFT_SAVE_MS = 400
 
@@ -52,6 +52,7 @@ class TicketDetailPane(QWidget):
     reply_sent = Signal(int)
     send_failed = Signal(str)
     collision_found = Signal(str)
+    order_requested = Signal(int)  # an order number mentioned in the ticket was clicked
 
     def __init__(self, runner: TaskRunner, service: TicketService | None, agent: Agent,
                  parent: QWidget | None = None):
@@ -97,8 +98,14 @@ class TicketDetailPane(QWidget):
         self.status_box.activated.connect(self._status_chosen)
         self.priority_box.activated.connect(self._priority_chosen)
 
+        self.orders_label = QLabel()
+        self.orders_label.setTextFormat(Qt.TextFormat.RichText)  # only digits we matched go in
+        self.orders_label.setAccessibleName("Orders mentioned")
+        self.orders_label.setToolTip("Orders mentioned in this ticket; click to open one in the Orders tab")
+        self.orders_label.linkActivated.connect(self._link_clicked)
         self.thread = QTextBrowser()
-        self.thread.setOpenExternalLinks(True)
+        self.thread.setOpenLinks(False)  # we route links: orders to the Orders tab, the rest to the OS
+        self.thread.anchorClicked.connect(self._anchor_clicked)
         self.thread.setAccessibleName("Conversation")
         self.thread.setToolTip("The original message and every reply, oldest first")
         self.thread.document().setDefaultStyleSheet(THREAD_CSS)
@@ -154,6 +161,7 @@ class TicketDetailPane(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.edit_button)
         header.addRow(controls)
+        header.addRow(self.orders_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.from_label, 1)
         buttons.addWidget(self.progress)
@@ -230,6 +238,11 @@ class TicketDetailPane(QWidget):
         self._set_combo(self.status_box, str(ticket.status or ""))
         self._set_combo(self.priority_box, str(ticket.priority or ""))
         self._render_thread(ticket, keep_position=not switching)
+        mentioned = order_numbers(ticket.subject, ticket.message, *(r.message for r in ticket.replies))
+        self.orders_label.setText(
+            "Orders mentioned: " + ", ".join(f'<a href="order:{n}">#{n}</a>' for n in mentioned) if mentioned else ""
+        )
+        self.orders_label.setVisible(bool(mentioned))
         if switching:
             draft = self._service.draft(REPLY_DRAFT, ticket.ticket_number) or {}
             self.composer.blockSignals(True)
@@ -259,6 +272,18 @@ class TicketDetailPane(QWidget):
             box.addItem(value, value)
             index = box.count() - 1
         box.setCurrentIndex(index)
+
+    @Slot(QUrl)
+    def _anchor_clicked(self, url: QUrl) -> None:
+        self._link_clicked(url.toString())
+
+    @Slot(str)
+    def _link_clicked(self, link: str) -> None:
+        url = QUrl(link)
+        if url.scheme() == "order" and url.path().isdigit():
+            self.order_requested.emit(int(url.path()))
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
 
     # ------------------------------------------------------------ drafts
 
