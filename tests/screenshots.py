@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
 from gui.sandbox import Fault, SandboxServer
+from gui.services.orders import OrderService
 from gui.services.tickets import Agent, TicketService
 from gui.settings import PRODUCTION, Profile
 from gui.store import LocalStore
@@ -80,6 +81,7 @@ def main() -> int:
         client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         store = LocalStore(Path(folder) / "store.sqlite3")
         service = TicketService(client, store, "sandbox")
+        orders = OrderService(client, store, "sandbox")
         runner = TaskRunner()
         agent = Agent("Sam", "Agent", "sam.agent@togadesk.example")
         client.add_reply(12345678, agent.email_address, "I'll send a technician. See https://status.example.com/"
@@ -116,6 +118,23 @@ def main() -> int:
         window.detail.send()
         wait_for(window.detail.send_failed)
         save(window, out / f"error-banner{suffix}.png")
+        window.set_service(service, "Sandbox", agent, orders)
+        for number in [*sandbox.store.order_numbers()[:4], 12345678]:
+            window.orders_tab.look_up(number)
+            wait_for(window.orders_tab.order_shown)
+        window.tabs.setCurrentWidget(window.orders_tab)
+        save(window, out / f"orders{suffix}.png")
+        window.add_diagnostic(window.orders_tab.order)
+        diagnostic = window.diagnostic_dialog
+        diagnostic.result_code.setEditText("HW-FAIL-DISK")
+        diagnostic.no.setChecked(True)
+        diagnostic.document_url.setText("https://reports.example.com/12345678.pdf")
+        diagnostic.collect_info()
+        wait_for(diagnostic.system_information_loaded)
+        save(diagnostic, out / f"diagnostic-form{suffix}.png")
+        diagnostic.review()
+        save(diagnostic, out / f"diagnostic-review{suffix}.png")
+        diagnostic.reject()
         window.close()
 
         welcome = MainWindow(runner, None, "Not configured", Agent(),

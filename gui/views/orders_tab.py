@@ -75,6 +75,8 @@ class OrdersTab(QWidget):
         self.recent.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.recent.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.recent.verticalHeader().hide()
+        self.recent.setWordWrap(False)
+        self.recent.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.recent.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.recent.clicked.connect(self._recent_clicked)
         self.recent.activated.connect(self._recent_clicked)
