@@ -60,6 +60,7 @@ class TicketTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self._all: dict[int, TicketRow] = {}
+        self._sorted: list[TicketRow] | None = None  # every row in the current sort order; None = stale
         self._shown: list[TicketRow] = []
         self._text = ""
         self._status = ""
@@ -137,12 +138,14 @@ class TicketTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column, self._sort_order = column, order
+        self._sorted = None
         self._apply()
 
     # ------------------------------------------------------------ our API
 
     def set_rows(self, rows: list[TicketRow]) -> None:
         self._all = {row.number: row for row in rows}
+        self._sorted = None
         self._apply()
 
     def upsert(self, row: TicketRow) -> None:
@@ -151,6 +154,7 @@ class TicketTableModel(QAbstractTableModel):
         self._all[row.number] = row
         if old == row:
             return
+        self._sorted = None
         if old is not None and self._matches(old) == self._matches(row) and self._key(old) == self._key(row):
             position = next((i for i, r in enumerate(self._shown) if r.number == row.number), None)
             if position is not None:
@@ -161,11 +165,16 @@ class TicketTableModel(QAbstractTableModel):
 
     def remove(self, number: int) -> None:
         if self._all.pop(number, None) is not None:
+            self._sorted = None
             self._apply()
 
     def set_filter(self, text: str = "", status: str = "", priority: str = "") -> None:
-        self._text, self._status, self._priority = text.strip().casefold(), status, priority
-        self._apply()
+        text = text.strip().casefold()
+        # Typing more of the same word can only narrow the list: scan what is shown, not everything.
+        narrowing = (status, priority) == (self._status, self._priority) and text.startswith(self._text) \
+            and self._sorted is not None
+        self._text, self._status, self._priority = text, status, priority
+        self._apply(narrowing=narrowing)
 
     def row_of(self, number: int) -> int | None:
         return next((i for i, r in enumerate(self._shown) if r.number == number), None)
@@ -191,16 +200,23 @@ class TicketTableModel(QAbstractTableModel):
     def _key(self, row: TicketRow) -> Any:
         return _SORT_KEYS.get(self._sort_column, _SORT_KEYS[NUMBER])(row)
 
-    def _apply(self) -> None:
+    def _apply(self, *, narrowing: bool = False) -> None:
+        """Filters the sorted rows (sorting once per sort change or data change, not per keystroke)."""
+        if self._sorted is None:
+            self._sorted = sorted(self._all.values(), key=_SORT_KEYS.get(self._sort_column, _SORT_KEYS[NUMBER]),
+                                  reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+            narrowing = False
         text, status, priority = self._text, self._status, self._priority
-        rows = [
-            r for r in self._all.values()
-            if (not status or r.status == status)
-            and (not priority or r.priority == priority)
-            and (not text or text in r.search)
-        ]
-        rows.sort(key=_SORT_KEYS.get(self._sort_column, _SORT_KEYS[NUMBER]),
-                  reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        source = self._shown if narrowing else self._sorted
+        if not (text or status or priority):
+            rows = list(source)
+        else:
+            rows = [
+                r for r in source
+                if (not status or r.status == status)
+                and (not priority or r.priority == priority)
+                and (not text or text in r.search)
+            ]
         self.beginResetModel()
         self._shown = rows
         self.endResetModel()
