@@ -8,8 +8,10 @@ agent changes settings.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Slot
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from . import __version__, logs
 from .api import ApiError
 from .connection import Connection
-from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile
+from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
 from .store import LocalStore
 from .tasks import TaskRunner
 from .views.main_window import MainWindow
@@ -78,20 +80,21 @@ class Desk(QObject):
 
     def connect(self, profile: Profile, secret: str) -> bool:
         """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""
+        self.runner.forget_pending()  # nothing from the old environment may land in the new one
+        self.window.set_service(None, "Not configured", self._agent(profile))
         self.close_connection()
         self.profile = profile
         if profile.environment != SANDBOX and not secret:
-            self.window.set_service(None, "Not configured", self._agent(profile))
-            self.window.list_banner.show_message(
+            self.window.notify(
                 "The secret API key is not available on this computer (no system keyring, or it was removed). "
                 "Enter it in Settings.", kind="info", retry=self.open_settings, action_text="Open &settings",
             )
             return False
         try:
             self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE)
-        except (ApiError, OSError) as error:
-            self.window.set_service(None, "Not configured", self._agent(profile))
-            self.window.list_banner.show_message(f"Could not connect to {profile.label}: {error}")
+        except (ApiError, OSError, sqlite3.Error) as error:
+            log.warning("Could not connect to %s: %s", profile.label, error)
+            self.window.notify(f"Could not connect to {profile.label}: {error}")
             return False
         service = self.connection.tickets
         self.window.set_service(service, profile.label, self.connection.agent, self.connection.orders)
@@ -104,11 +107,16 @@ class Desk(QObject):
         dialog = SettingsDialog(
             self.runner, self.profile, self.secrets.get(self.profile) if self.profile.configured else "",
             keyring_usable=self.secrets.keyring_usable(), keyring_name=self.secrets.backend_name(),
-            parent=self.window,
+            keys_for=self.keys_for, parent=self.window,
         )
         dialog.applied.connect(self.apply)
         self.settings_dialog = dialog
         dialog.open()
+
+    def keys_for(self, profile: Profile) -> tuple[str, str]:
+        """The public and secret key last used with ``profile``'s server (empty when never)."""
+        public = saved_public_key(self.settings, profile.base_url)
+        return public, self.secrets.get(replace(profile, public_key=public)) if public else ""
 
     @Slot(object, str)
     def apply(self, profile: Profile, secret: str) -> None:

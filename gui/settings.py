@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, replace
 
 import keyring
-import keyring.errors
 from PySide6.QtCore import QSettings
 
 log = logging.getLogger(__name__)
@@ -54,6 +53,9 @@ class Profile:
     def label(self) -> str:
         """What the status bar shows: the environment's name, or the custom server's address."""
         if self.environment == CUSTOM:
+            for known, url in ENVIRONMENT_URLS.items():
+                if self.base_url.lower() == url:  # the same server by another name keeps its colour
+                    return ENVIRONMENT_NAMES[known]
             return f"Custom: {self.base_url}"
         return ENVIRONMENT_NAMES.get(self.environment, "Not configured")
 
@@ -95,7 +97,18 @@ def load_profile(settings: QSettings) -> Profile:
 def save_profile(settings: QSettings, profile: Profile) -> None:
     for name in _FIELDS:
         settings.setValue(f"profile/{name}", getattr(profile, name))
+    if profile.base_url and profile.public_key:
+        settings.setValue(f"public-keys/{_url_key(profile.base_url)}", profile.public_key)
     settings.sync()
+
+
+def saved_public_key(settings: QSettings, base_url: str) -> str:
+    """The public key last used with this server, so switching Beta/Production brings its own keys back."""
+    return str(settings.value(f"public-keys/{_url_key(base_url)}", "") or "")
+
+
+def _url_key(url: str) -> str:
+    return url.lower().replace("://", "_").replace("/", "_").replace(":", "_")
 
 
 class Secrets:
@@ -106,13 +119,18 @@ class Secrets:
 
     @staticmethod
     def keyring_usable() -> bool:
-        """False for keyring's fail/null backends (no Secret Service, no Windows/macOS store)."""
+        """True only for a real OS store: not keyring's fail/null backends, not plaintext files.
+
+        keyring's own OS backends have priority >= 1; keyrings.alt's file backends (plaintext or
+        weakly encrypted files on disk) sit below 1 and are refused.
+        """
         try:
             backend = keyring.get_keyring()
-            return float(getattr(backend, "priority", 0)) > 0
+            priority = float(getattr(backend, "priority", 0))
         except Exception:  # a broken backend is as good as none
-            log.warning("The OS keyring could not be loaded", exc_info=True)
+            log.warning("The OS keyring could not be loaded")
             return False
+        return priority >= 1 and not type(backend).__module__.startswith("keyrings.alt")
 
     @staticmethod
     def backend_name() -> str:
@@ -130,8 +148,8 @@ class Secrets:
             return ""
         try:
             return keyring.get_password(*key) or ""
-        except keyring.errors.KeyringError:
-            log.warning("Could not read the secret key from the OS keyring", exc_info=False)
+        except Exception as error:  # D-Bus, locked store, anything: never crash, never log the value
+            log.warning("Could not read the secret key from the OS keyring (%s)", type(error).__name__)
             return ""
 
     def set(self, profile: Profile, secret: str) -> bool:
@@ -142,7 +160,8 @@ class Secrets:
                 keyring.set_password(*key, secret)
                 self._memory.pop(key, None)
                 return True
-            except keyring.errors.KeyringError:
-                log.warning("Could not write the secret key to the OS keyring; keeping it for this session")
+            except Exception as error:  # never crash, never log the value
+                log.warning("Could not write the secret key to the OS keyring (%s); keeping it for this session",
+                            type(error).__name__)
         self._memory[key] = secret
         return False

@@ -36,11 +36,12 @@ class _TaskSignals(QObject):
     def __init__(self, runner: TaskRunner):
         super().__init__()
         self._runner = runner
+        self._generation = runner.generation
         self.outcome.connect(self._deliver)
 
     @Slot(object, bool)
     def _deliver(self, value: object, ok: bool) -> None:
-        if not self._runner.closing:
+        if not self._runner.closing and self._generation == self._runner.generation:
             (self.finished if ok else self.failed).emit(value)
 
 
@@ -54,7 +55,7 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            if self._runner.closing:
+            if self._runner.closing or self.signals._generation != self._runner.generation:
                 return
             try:
                 result = self._fn(*self._args, **self._kwargs)
@@ -81,6 +82,7 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self.closing = False
+        self.generation = 0
         self._tasks: dict[_TaskSignals, _Task] = {}
         # Ended tasks are kept one more turn of the event loop: dropping the last reference
         # inside their own signal delivery would delete the QObject that is emitting.
@@ -122,6 +124,13 @@ class TaskRunner(QObject):
             self._retired.append(task)
             self._release.start()
         self.busy_changed.emit(len(self._tasks))
+
+    def forget_pending(self) -> None:
+        """Tasks submitted before now are skipped if not started, and their results not delivered.
+
+        Used when the environment changes: an answer from the old server must never land in the new one.
+        """
+        self.generation += 1
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Drops pending results and waits (bounded) for running tasks; True if all ended."""

@@ -69,7 +69,7 @@ def test_an_unknown_order_says_so(desk):
     with desk.qtbot.waitSignal(desk.tab.lookup_failed, timeout=WAIT):
         desk.tab.look_up()
     assert "No such order in this environment" in desk.tab.banner.text()
-    assert not desk.tab.card.isVisible()
+    assert desk.tab.card.isHidden()
 
 
 def test_other_errors_show_the_servers_message_with_retry(desk, sandbox):
@@ -218,7 +218,25 @@ def test_an_order_mentioned_in_a_ticket_opens_in_the_orders_tab(desk, sandbox):
     assert desk.tab.order.order_number == SPEC_ORDER
 
 
-def test_ctrl_2_shows_the_orders_tab_with_the_number_field_focused(desk):
-    desk.window.activateWindow()
+def test_ctrl_2_shows_the_orders_tab(desk):
     desk.window.orders_tab_action.trigger()
     assert desk.window.tabs.currentWidget() is desk.tab
+    assert desk.window.orders_tab_action.shortcut().toString() == "Ctrl+2"
+
+
+def test_review_waits_for_a_collection_still_running_so_it_shows_what_is_sent(desk, sandbox):
+    dialog = open_diagnostic(desk)
+    dialog.result_code.setEditText("PASS")
+    dialog.yes.setChecked(True)
+    dialog.system_info.setPlainText("pasted by the agent")
+    with desk.qtbot.waitSignal(dialog.system_information_loaded, timeout=WAIT):
+        dialog.collect_button.click()
+        dialog.review_button.click()  # too early: the collection has not come back yet
+        assert dialog.pages.currentIndex() == 0 and not dialog.review_button.isEnabled()
+    dialog.review_button.click()
+    assert '"OperatingSystem"' in dialog.summary.toPlainText()
+    assert "Ctrl+Z" in dialog.banner.text()
+    dialog._back()
+    dialog.system_info.undo()
+    assert dialog.system_info.toPlainText() == "pasted by the agent"
+    dialog.reject()

@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings
 
 from gui import logs
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY
@@ -220,7 +220,9 @@ def test_a_missing_secret_at_start_asks_for_it_instead_of_failing(qtbot, desk_fa
     first.shutdown()
     second = desk_factory()
     assert second.connection is None
-    assert "secret API key is not available" in second.window.list_banner.text()
+    assert second.window.pages.currentWidget() is second.window.welcome
+    assert second.window.welcome.banner.isVisible()
+    assert "secret API key is not available" in second.window.welcome.banner.text()
 
 
 def test_the_demo_never_writes_the_agents_settings(qtbot, desk_factory, tmp_path):
@@ -235,3 +237,63 @@ def test_the_sandbox_keys_are_never_asked_for(desk_factory):
     desk.explore()
     assert desk.connection.client.public_key == SAMPLE_PUBLIC_KEY
     assert SAMPLE_SECRET_KEY not in repr(desk.connection.client)
+
+
+class BrokenKeyring(MemoryKeyring):
+    """A keyring whose store fails the way a locked or absent D-Bus service does."""
+
+    def get_password(self, service, username):
+        raise RuntimeError("org.freedesktop.DBus.Error.ServiceUnknown")
+
+    def set_password(self, service, username, password):
+        raise RuntimeError("org.freedesktop.DBus.Error.ServiceUnknown")
+
+
+def test_a_failing_keyring_neither_crashes_nor_loses_the_settings(qtbot, desk_factory, keyed_sandbox):
+    keyring.set_keyring(BrokenKeyring())
+    desk = desk_factory()
+    assert desk.apply(custom_profile(keyed_sandbox), SECRET) is None
+    assert desk.connection is not None  # connected with the secret kept in memory
+    assert desk.secrets.get(custom_profile(keyed_sandbox)) == SECRET
+
+
+def test_a_plaintext_file_keyring_is_not_trusted_with_the_secret(memory_keyring):
+    type(memory_keyring).__module__ = "keyrings.alt.file"  # how keyrings.alt's PlaintextKeyring presents itself
+    try:
+        assert not Secrets.keyring_usable()
+    finally:
+        type(memory_keyring).__module__ = __name__
+
+
+def test_switching_environment_drops_answers_from_the_old_one(qtbot, desk_factory, keyed_sandbox, memory_keyring):
+    desk = desk_factory()
+    desk.explore()
+    window = desk.window
+    qtbot.waitUntil(lambda: window.model.total() >= 50, timeout=WAIT)
+    desk.connection.sandbox.faults.latency_ms = 300
+    window.refresh()  # slow answers from the sandbox are on their way ...
+    desk.apply(custom_profile(keyed_sandbox), SECRET)  # ... when the agent switches
+    with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+        window.open_ticket_number("12345678")
+    desk.runner.pool.waitForDone(5000)
+    QCoreApplication.processEvents()  # deliver anything queued: none may reach the new environment's list
+    assert window.model.total() == 1
+
+
+def test_a_custom_address_of_production_is_shown_as_production():
+    profile = Profile(environment=CUSTOM, custom_url="https://api.agilantsolutions.com/")
+    assert profile.label == "Production"
+
+
+def test_changing_environment_in_the_dialog_brings_that_servers_keys_not_the_previous_ones(
+        qtbot, desk_factory, keyed_sandbox, memory_keyring):
+    desk = desk_factory()
+    desk.apply(custom_profile(keyed_sandbox), SECRET)
+    desk.open_settings()
+    dialog = desk.settings_dialog
+    assert dialog.public_key.text() == OTHER_PUBLIC
+    dialog.environment.setCurrentIndex(dialog.environment.findData(PRODUCTION))
+    assert (dialog.public_key.text(), dialog.secret_key.text()) == ("", "")
+    dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
+    assert (dialog.public_key.text(), dialog.secret_key.text()) == (OTHER_PUBLIC, SECRET)
+    dialog.reject()

@@ -5,12 +5,17 @@ Reading and encoding a document runs on a worker like every request (``load_docu
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..api import Order, TogaClient, ValidationError
 from ..store import LocalStore, OrderRow
+
+log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 20 * 2**20
 DOCUMENT_TYPES = {".pdf": "PDF", ".png": "PNG image", ".jpg": "JPEG image", ".jpeg": "JPEG image",
@@ -104,4 +109,8 @@ class OrderService:
         self.client.create_diagnostic(number, result_code=result_code.strip(), windows_upgrade_eligibility=eligible,
                                       document=content, system_information=system_information or None)
         summary = document.summary if isinstance(document, DocumentFile) else (document or "")
-        return self.store.record_diagnostic(self.env, number, result_code.strip(), eligible, summary)
+        try:
+            return self.store.record_diagnostic(self.env, number, result_code.strip(), eligible, summary)
+        except sqlite3.Error:  # the server has it: a local bookkeeping failure must not read as "not sent"
+            log.warning("Diagnostic for order %s sent but not recorded locally", number, exc_info=True)
+            return datetime.now(UTC).isoformat(timespec="seconds")

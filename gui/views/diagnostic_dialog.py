@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,6 +33,11 @@ from ..services import sysinfo
 from ..services.orders import DocumentFile, OrderService, load_document, load_text
 from ..tasks import TaskRunner
 from .banner import Banner
+
+
+def collect_json() -> str:
+    return json.dumps(sysinfo.collect(), indent=2)
+
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
@@ -61,6 +67,7 @@ class DiagnosticDialog(QDialog):
         self._order = order
         self._file: DocumentFile | None = None
         self._busy = False
+        self._loading = 0  # file reads and collections still running: review waits for them
         self.banner = Banner()
 
         self.result_code = QComboBox()
@@ -226,12 +233,24 @@ class DiagnosticDialog(QDialog):
 
     def attach_file(self, path: str) -> None:
         """Reads (and later encodes) the file on a worker; the form stays responsive."""
+        if self.pages.currentIndex() != 0 or self._busy:
+            return  # the review shows what will be sent; nothing changes behind it
         self.file_label.setText("Reading the file…")
         self.choose_button.setEnabled(False)
+        self._loading_started()
         self._runner.submit(load_document, path, on_done=self._file_loaded, on_error=self._file_failed)
+
+    def _loading_started(self) -> None:
+        self._loading += 1
+        self.review_button.setEnabled(False)
+
+    def _loading_ended(self) -> None:
+        self._loading = max(0, self._loading - 1)
+        self.review_button.setEnabled(self._loading == 0)
 
     @Slot(object)
     def _file_loaded(self, document: DocumentFile) -> None:
+        self._loading_ended()
         self._file = document
         self.choose_button.setEnabled(True)
         self.file_label.setText(document.summary)
@@ -240,8 +259,9 @@ class DiagnosticDialog(QDialog):
 
     @Slot(object)
     def _file_failed(self, error: ApiError) -> None:
+        self._loading_ended()
         self.choose_button.setEnabled(True)
-        self.file_label.setText("No file attached")
+        self.file_label.setText(self._file.summary if self._file else "No file attached")
         self.banner.show_message(error.message)
         self.failed.emit(error.message)
 
@@ -268,24 +288,49 @@ class DiagnosticDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Load system information", "", "JSON or text (*.json *.txt);;"
                                               "All files (*)")
         if path:
-            self._runner.submit(load_text, path, on_done=self._info_loaded, on_error=self._file_failed)
+            self._start_info(load_text, path)
 
     @Slot()
     def collect_info(self) -> None:
+        self._start_info(collect_json)
+
+    def _start_info(self, fn: Callable[..., str], *args: Any) -> None:
+        if self.pages.currentIndex() != 0 or self._busy:
+            return
         self.collect_button.setEnabled(False)
-        self._runner.submit(lambda: json.dumps(sysinfo.collect(), indent=2), on_done=self._info_loaded,
-                            on_error=self._file_failed)
+        self.load_info_button.setEnabled(False)
+        self._loading_started()
+        self._runner.submit(fn, *args, on_done=self._info_loaded, on_error=self._info_failed)
 
     @Slot(object)
     def _info_loaded(self, text: str) -> None:
-        self.collect_button.setEnabled(True)
-        self.system_info.setPlainText(text)
+        self._info_ended()
+        previous = self.system_info.toPlainText().strip()
+        cursor = self.system_info.textCursor()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)  # an edit, not a reset: Ctrl+Z brings back what was there
+        if previous and previous != text.strip():
+            self.banner.show_message("The system information was replaced; Ctrl+Z in the box brings back the "
+                                     "previous text.", kind="info")
         self.system_information_loaded.emit()
+
+    @Slot(object)
+    def _info_failed(self, error: ApiError) -> None:
+        self._info_ended()
+        self.banner.show_message(error.message)
+        self.failed.emit(error.message)
+
+    def _info_ended(self) -> None:
+        self._loading_ended()
+        self.collect_button.setEnabled(True)
+        self.load_info_button.setEnabled(True)
 
     # ------------------------------------------------------------ steps
 
     @Slot()
     def review(self) -> None:
+        if self._loading:
+            return
         problems = self.problems()
         self.error.setText(" ".join(problems))
         self.error.setVisible(bool(problems))

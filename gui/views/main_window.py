@@ -128,8 +128,16 @@ class MainWindow(QMainWindow):
         )
         self.refreshed_label.setText("Not refreshed yet")
         self.refreshed_label.setVisible(service is not None)
+        self._refreshing = 0
+        self._refresh_errors = []
         self.list_banner.hide()
+        self.welcome.banner.hide()
         self._update_title()
+
+    def notify(self, text: str, *, kind: str = "error", retry=None, action_text: str = "&Retry") -> None:
+        """A message in the banner the agent can see now: the welcome page's or the ticket list's."""
+        banner = self.welcome.banner if self.pages.currentWidget() is self.welcome else self.list_banner
+        banner.show_message(text, kind=kind, retry=retry, action_text=action_text)
 
     # ------------------------------------------------------------ building
 

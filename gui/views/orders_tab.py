@@ -157,6 +157,7 @@ class OrdersTab(QWidget):
     def set_service(self, service: OrderService | None) -> None:
         self._service = service
         self._order = None
+        self.lookup_button.setEnabled(True)  # a lookup still running belongs to the old environment
         self.card.hide()
         self.placeholder.show()
         self.banner.hide()
@@ -171,8 +172,8 @@ class OrdersTab(QWidget):
 
     @Slot()
     def look_up(self, number: int | str | None = None) -> None:
-        if self._service is None:
-            return
+        if self._service is None or not self.lookup_button.isEnabled():
+            return  # one lookup at a time, so answers cannot arrive out of order
         text = self.number_edit.text().strip().lstrip("#") if number is None else number
         try:
             value = v.number(text, "order number")

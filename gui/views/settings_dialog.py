@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,8 +32,11 @@ class SettingsDialog(QDialog):
     tested = Signal(bool, str)  # keys worked?, words
 
     def __init__(self, runner: TaskRunner, profile: Profile, secret: str, *, keyring_usable: bool,
-                 keyring_name: str, parent: QWidget | None = None):
+                 keyring_name: str, keys_for: Callable[[Profile], tuple[str, str]] | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self._keys_for = keys_for
+        self._keys_url = profile.base_url  # the server whose keys are in the fields now
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._runner = runner
@@ -125,6 +130,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.environment.currentIndexChanged.connect(self._environment_changed)
+        self.custom_url.editingFinished.connect(self._environment_changed)
         index = self.environment.findData(profile.environment or SANDBOX)
         self.environment.setCurrentIndex(max(0, index))
         self._environment_changed()
@@ -165,6 +171,13 @@ class SettingsDialog(QDialog):
             self._form.setRowVisible(widget, not sandbox)
         self._form.setRowVisible(self.test_button, not sandbox)
         self.test_result.clear()
+        url = self.profile().base_url
+        if self._keys_for is not None and url and url != self._keys_url:
+            # Another server: its own keys (or empty ones), never the previous server's.
+            public, secret = self._keys_for(self.profile())
+            self.public_key.setText(public)
+            self.secret_key.setText(secret)
+            self._keys_url = url
 
     @Slot()
     def test_connection(self) -> None:

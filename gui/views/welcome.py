@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .banner import Banner
+
 
 class WelcomeView(QWidget):
     connect_requested = Signal()
@@ -33,7 +35,9 @@ class WelcomeView(QWidget):
         self.explore_button.setAccessibleName("Explore with the sandbox")
         self.connect_button.clicked.connect(self.connect_requested)
         self.explore_button.clicked.connect(self.explore_requested)
+        self.banner = Banner()
         box = QVBoxLayout()
+        box.addWidget(self.banner)
         box.addWidget(title)
         box.addWidget(text)
         box.addSpacing(12)
