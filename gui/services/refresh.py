@@ -1,0 +1,162 @@
+"""When to fetch each tracked ticket again: tiers, a load budget, jitter and backoff. No Qt, no clock.
+
+The caller passes ``now`` (seconds, monotonic) so tests can drive an hour in a moment.
+
+Tiers: the ticket on screen every 30 s; active tickets (NEW_TICKET, OPEN, IN_PROGRESS)
+every few minutes, stretched when there are many so the whole workstation stays within
+its budget of requests per hour, but never beyond 30 minutes; waiting tickets
+(AWAITING_USER, REVIEW and statuses we do not know) every 2.5 hours; CLOSED only on demand.
+Jitter only ever shortens an interval, so the guarantees hold and workstations drift apart.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+ACTIVE = frozenset({"NEW_TICKET", "OPEN", "IN_PROGRESS"})
+CLOSED = "CLOSED"
+
+
+@dataclass
+class RefreshPolicy:
+    on_screen_s: float = 30.0
+    active_min_s: float = 300.0  # the agent's "refresh every" setting
+    active_max_s: float = 1740.0  # 29 min: every open ticket is checked within 30 min, with slack for queueing
+    waiting_s: float = 9000.0  # 2.5 h
+    budget_per_hour: float = 720.0  # one request every 5 s on average, per workstation
+    jitter: float = 0.1  # intervals are shortened by up to this share
+    max_in_flight: int = 3
+    backoff_start_s: float = 5.0
+    backoff_max_s: float = 300.0
+
+    def active_interval(self, active: int, waiting: int) -> float:
+        """The active tier's interval: as short as the setting allows within the budget, at most the cap."""
+        shortening = 1.0 - self.jitter / 2  # jitter shortens intervals by this much on average
+        budget = self.budget_per_hour * 0.97  # a little headroom for manual opens and retries
+        spare = budget - 3600.0 / (self.on_screen_s * shortening) - waiting * 3600.0 / (self.waiting_s * shortening)
+        if active <= 0:
+            return self.active_min_s
+        needed = active * 3600.0 / (spare * shortening) if spare > 0 else self.active_max_s
+        return min(self.active_max_s, max(self.active_min_s, needed))
+
+
+@dataclass
+class _Entry:
+    status: str
+    due: float
+
+
+@dataclass
+class RefreshPlanner:
+    policy: RefreshPolicy = field(default_factory=RefreshPolicy)
+    rng: random.Random = field(default_factory=random.Random)
+    _entries: dict[int, _Entry] = field(default_factory=dict)
+    _on_screen: int | None = None
+    _in_flight: set[int] = field(default_factory=set)
+    _failures: int = 0
+    _paused_until: float = 0.0
+    _counts: tuple[int, int] | None = None  # (active, waiting), recomputed when a status changes
+
+    # ------------------------------------------------------------ what we track
+
+    def track(self, number: int, status: str, now: float, *, fresh: bool = True) -> None:
+        """Adds or updates a ticket; ``fresh`` when we just fetched it (else it is due at once)."""
+        entry = self._entries.get(number)
+        if entry is None:
+            self._entries[number] = entry = _Entry(status, now)
+            self._counts = None
+        elif entry.status != status:
+            entry.status = status
+            self._counts = None
+        if fresh:
+            entry.due = self._next(number, status, now)
+
+    def forget(self, number: int) -> None:
+        if self._entries.pop(number, None) is not None:
+            self._counts = None
+
+    def set_on_screen(self, number: int | None, now: float) -> None:
+        self._on_screen = number
+        if number in self._entries:
+            self._entries[number].due = min(self._entries[number].due, now + self.policy.on_screen_s)
+
+    def spread(self, now: float) -> None:
+        """At start: each ticket due at a random point within its interval, not all at once."""
+        for number, entry in self._entries.items():
+            interval = self.interval(number, entry.status)
+            if interval != float("inf"):
+                entry.due = now + self.rng.uniform(0.0, interval)
+            else:
+                entry.due = float("inf")
+
+    def everything_now(self, now: float) -> None:
+        """F5, a wake from sleep or the network coming back: all (closed too) are due at once."""
+        for entry in self._entries.values():
+            entry.due = now
+        self._paused_until = 0.0
+        self._failures = 0
+
+    # ------------------------------------------------------------ the schedule
+
+    def due(self, now: float) -> list[int]:
+        """The tickets to fetch now, at most the free concurrency, most overdue first."""
+        if now < self._paused_until:
+            return []
+        free = self.policy.max_in_flight - len(self._in_flight)
+        if free <= 0:
+            return []
+        ready = [(entry.due, number) for number, entry in self._entries.items()
+                 if entry.due <= now and number not in self._in_flight]
+        ready.sort()
+        chosen = [number for _, number in ready[:free]]
+        self._in_flight.update(chosen)
+        return chosen
+
+    def finished(self, number: int, now: float, *, status: str | None, ok: bool) -> None:
+        """Records the answer: the next due time on success, backoff for everyone on failure."""
+        self._in_flight.discard(number)
+        entry = self._entries.get(number)
+        if ok:
+            self._failures = 0
+            self._paused_until = 0.0
+            if entry is not None:
+                if status and status != entry.status:
+                    entry.status = status
+                    self._counts = None
+                entry.due = self._next(number, entry.status, now)
+            return
+        self._failures += 1
+        pause = min(self.policy.backoff_max_s, self.policy.backoff_start_s * 2 ** (self._failures - 1))
+        self._paused_until = now + pause
+        if entry is not None:
+            entry.due = now + pause
+
+    @property
+    def backing_off(self) -> bool:
+        return self._failures > 0
+
+    def paused_for(self, now: float) -> float:
+        return max(0.0, self._paused_until - now)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def interval(self, number: int, status: str) -> float:
+        p = self.policy
+        if number == self._on_screen:
+            return p.on_screen_s
+        if status == CLOSED:
+            return float("inf")
+        if status in ACTIVE:
+            if self._counts is None:
+                active = sum(1 for e in self._entries.values() if e.status in ACTIVE)
+                waiting = sum(1 for e in self._entries.values() if e.status not in ACTIVE and e.status != CLOSED)
+                self._counts = (active, waiting)
+            return p.active_interval(*self._counts)
+        return p.waiting_s
+
+    def _next(self, number: int, status: str, now: float) -> float:
+        interval = self.interval(number, status)
+        return now + interval * (1.0 - self.rng.uniform(0.0, self.policy.jitter))
