@@ -20,11 +20,14 @@ from PySide6.QtWidgets import QApplication
 from . import __version__, logs
 from .api import ApiError
 from .connection import Connection
+from .live_updates import LiveUpdates
+from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
-from .store import LocalStore
+from .store import LocalStore, Saved
 from .tasks import TaskRunner
 from .views.main_window import MainWindow
 from .views.settings_dialog import SettingsDialog
+from .views.tray import Tray, badge_icon
 
 APP_NAME = "TOGaDesk Agent"
 ORGANIZATION = "TOGaDesk"
@@ -66,6 +69,16 @@ class Desk(QObject):
         self.window.settings_requested.connect(self.open_settings)
         self.window.explore_requested.connect(self.explore)
         self.settings_dialog: SettingsDialog | None = None
+        self.window.setWindowIcon(badge_icon(0))
+        self.live = LiveUpdates(self.runner, parent=self)
+        self.tray = Tray(self.window, parent=self)
+        self.live.changed.connect(self.changed)
+        self.live.state_changed.connect(self.window.refreshed_label.setText)
+        self.window.list_pane.ticket_chosen.connect(self.live.set_on_screen)
+        self.window.ticket_opened.connect(self.live.track_number)
+        self.window.model.modelReset.connect(self._unread_changed)
+        self.window.model.dataChanged.connect(self._unread_changed)
+        self.tray.ticket_requested.connect(self.open_from_notification)
 
     @staticmethod
     def _agent(profile: Profile):
@@ -100,7 +113,40 @@ class Desk(QObject):
         self.window.set_service(service, profile.label, self.connection.agent, self.connection.orders)
         if self.connection.sandbox is not None and not self.store.ticket_numbers(profile.store_key):
             self.window.learn(self.connection.sandbox.store.ticket_numbers())
+        self.live.set_service(service, active_minutes=profile.refresh_minutes)
+        self.tray.enabled = profile.notifications
+        if profile.webhook_enabled:
+            try:
+                url = self.live.start_listener(profile.webhook_host, profile.webhook_port, profile.webhook_path)
+                log.info("Listening for webhooks at %s", url)
+            except OSError as error:
+                self.window.notify(f"Webhooks are switched on but the listener could not start on "
+                                   f"{profile.webhook_host}:{profile.webhook_port}: {error.strerror or error}. "
+                                   "Tickets are still refreshed in the background.", kind="info")
         return True
+
+    @Slot(object)
+    def changed(self, saved: Saved) -> None:
+        """A change the background refresh (or a webhook) found: show it, and tell the agent if it is news."""
+        self.window.apply_saved(saved)
+        if self.connection is None or not saved.row.unread:
+            return
+        ticket = self.store.snapshot(self.profile.store_key, saved.row.number)
+        text = describe_change(saved, ticket, self.profile.email_address)
+        if text:
+            self.tray.notify(saved.row.number, text)
+
+    @Slot(int)
+    def open_from_notification(self, number: int) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        self.window.tabs.setCurrentIndex(0)
+        self.window.list_pane.select(number)
+
+    @Slot()
+    def _unread_changed(self) -> None:
+        self.tray.set_unread(self.window.model.unread_count())
 
     @Slot()
     def open_settings(self) -> None:
@@ -132,6 +178,7 @@ class Desk(QObject):
                            last_name=DEMO_PROFILE.last_name, email_address=DEMO_PROFILE.email_address), "")
 
     def close_connection(self) -> None:
+        self.live.stop()
         if self.connection is not None:
             self.connection.close()
             self.connection = None

@@ -37,6 +37,10 @@ class Profile:
     email_address: str = ""
     refresh_minutes: int = DEFAULT_REFRESH_MINUTES
     notifications: bool = True
+    webhook_enabled: bool = False
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8765
+    webhook_path: str = "/toga/webhook"
 
     @property
     def configured(self) -> bool:
@@ -73,6 +77,7 @@ class Profile:
 _FIELDS = {
     "environment": str, "custom_url": str, "public_key": str, "first_name": str, "last_name": str,
     "email_address": str, "refresh_minutes": int, "notifications": bool,
+    "webhook_enabled": bool, "webhook_host": str, "webhook_port": int, "webhook_path": str,
 }
 
 

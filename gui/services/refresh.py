@@ -69,8 +69,7 @@ class RefreshPlanner:
         elif entry.status != status:
             entry.status = status
             self._counts = None
-        if fresh:
-            entry.due = self._next(number, status, now)
+        entry.due = self._next(number, status, now) if fresh else now
 
     def forget(self, number: int) -> None:
         if self._entries.pop(number, None) is not None:

@@ -46,6 +46,13 @@ class Collision:
 
 
 @dataclass(frozen=True)
+class Refreshed:
+    number: int
+    saved: Saved | None
+    error: ApiError | None
+
+
+@dataclass(frozen=True)
 class ReplySent:
     """The server has the reply. ``warning`` tells what went wrong afterwards, if anything."""
 
@@ -71,6 +78,13 @@ class TicketService:
     def refresh(self, number: int, *, on_screen: bool = False) -> Saved:
         ticket = self.client.get_ticket(number)
         return self.store.save_snapshot(self.env, ticket, seen=on_screen)
+
+    def refresh_quietly(self, number: int, *, on_screen: bool = False) -> Refreshed:
+        """Like ``refresh`` but never raises: background refresh must know which ticket failed."""
+        try:
+            return Refreshed(number, self.refresh(number, on_screen=on_screen), None)
+        except ApiError as error:
+            return Refreshed(number, None, error)
 
     # ------------------------------------------------------------ writing
 

@@ -134,6 +134,17 @@ class MainWindow(QMainWindow):
         self.welcome.banner.hide()
         self._update_title()
 
+    @Slot(object)
+    def apply_saved(self, saved: Saved) -> None:
+        """A change found in the background: the row, and the open ticket if it is this one."""
+        if self._service is None:
+            return
+        self.model.upsert(saved.row)
+        if self.detail.ticket is not None and self.detail.ticket.ticket_number == saved.row.number:
+            snapshot = self._service.store.snapshot(self._service.env, saved.row.number)
+            if snapshot is not None:
+                self.detail.show_ticket(snapshot)
+
     def notify(self, text: str, *, kind: str = "error", retry=None, action_text: str = "&Retry") -> None:
         """A message in the banner the agent can see now: the welcome page's or the ticket list's."""
         banner = self.welcome.banner if self.pages.currentWidget() is self.welcome else self.list_banner

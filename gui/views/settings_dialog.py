@@ -100,6 +100,21 @@ class SettingsDialog(QDialog):
         self.notifications = QCheckBox("Desktop notifications for new replies and status changes")
         self.notifications.setChecked(profile.notifications)
         self.notifications.setToolTip("Show a notification when a tracked ticket changes")
+        self.webhook_enabled = QCheckBox("Listen for the vendor's webhooks on this computer")
+        self.webhook_enabled.setChecked(profile.webhook_enabled)
+        self.webhook_enabled.setToolTip("Off by default. Webhooks are only hints: every one is checked with a "
+                                        "signed request before anything changes")
+        self.webhook_host = QLineEdit(profile.webhook_host)
+        self.webhook_host.setAccessibleName("Webhook bind address")
+        self.webhook_host.setToolTip("127.0.0.1 accepts only this computer (a relay on it); 0.0.0.0 the network")
+        self.webhook_port = QSpinBox()
+        self.webhook_port.setRange(1, 65535)
+        self.webhook_port.setValue(profile.webhook_port)
+        self.webhook_port.setAccessibleName("Webhook port")
+        self.webhook_port.setToolTip("The port to listen on")
+        self.webhook_path = QLineEdit(profile.webhook_path)
+        self.webhook_path.setAccessibleName("Webhook path")
+        self.webhook_path.setToolTip("The path the vendor (or your relay) posts to")
         self.error = QLabel()
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet("color: #c62828;")
@@ -118,6 +133,10 @@ class SettingsDialog(QDialog):
         form.addRow("E-mail", self.email)
         form.addRow("Refresh every", self.refresh)
         form.addRow("", self.notifications)
+        form.addRow("", self.webhook_enabled)
+        form.addRow("Listen on", self.webhook_host)
+        form.addRow("Port", self.webhook_port)
+        form.addRow("Path", self.webhook_path)
         self._form = form
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -141,6 +160,8 @@ class SettingsDialog(QDialog):
             public_key=self.public_key.text().strip(), first_name=self.first_name.text().strip(),
             last_name=self.last_name.text().strip(), email_address=self.email.text().strip(),
             refresh_minutes=self.refresh.value(), notifications=self.notifications.isChecked(),
+            webhook_enabled=self.webhook_enabled.isChecked(), webhook_host=self.webhook_host.text().strip(),
+            webhook_port=self.webhook_port.value(), webhook_path=self.webhook_path.text().strip() or "/toga/webhook",
         )
 
     def problems(self) -> list[str]:

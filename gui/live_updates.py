@@ -1,0 +1,152 @@
+"""Live updates: background refresh on a timer, webhook hints, and what changed, as Qt signals.
+
+The policy (what is due when) is ``services.refresh.RefreshPlanner``; this object only
+keeps time, submits fetches through the task runner and reports results on the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from .api import NetworkError, Status, WebhookEvent
+from .services.refresh import RefreshPlanner, RefreshPolicy
+from .services.tickets import Refreshed, TicketService
+from .services.webhook_listener import WebhookListener
+from .store import Change
+from .tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 1000
+WAKE_GAP_S = 30.0  # a tick this late means the machine slept: catch up at once
+
+
+class LiveUpdates(QObject):
+    changed = Signal(object)  # Saved, for a ticket whose snapshot changed (or joined the list)
+    state_changed = Signal(str)  # words for the status bar: synced, offline, pending
+    hint_received = Signal(int)  # a webhook named this ticket (emitted on the listener's thread)
+
+    def __init__(self, runner: TaskRunner, policy: RefreshPolicy | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._runner = runner
+        self._policy = policy or RefreshPolicy()
+        self._service: TicketService | None = None
+        self.planner = RefreshPlanner(self._policy)
+        self._on_screen: int | None = None
+        self._last_sync: str = ""
+        self._offline = False
+        self._last_wall = time.time()
+        self.listener: WebhookListener | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        self.hint_received.connect(self._hint)
+
+    # ------------------------------------------------------------ set-up
+
+    def set_service(self, service: TicketService | None, *, active_minutes: int = 5) -> None:
+        """A new environment: a fresh plan from the store, spread so nothing is due all at once."""
+        self._service = service
+        self._policy.active_min_s = max(60.0, active_minutes * 60.0)
+        self.planner = RefreshPlanner(self._policy)
+        self._on_screen = None
+        if service is None:
+            self._timer.stop()
+            return
+        now = time.monotonic()
+        for row in service.store.tickets(service.env):
+            self.planner.track(row.number, row.status, now)
+        self.planner.spread(now)
+        self._timer.start()
+        self._report()
+
+    @Slot(int)
+    def set_on_screen(self, number: int | None) -> None:
+        self._on_screen = number
+        self.planner.set_on_screen(number, time.monotonic())
+
+    @Slot(int)
+    def track_number(self, number: int) -> None:
+        """A ticket fetched elsewhere (opened, created): plan its next check from now."""
+        if self._service is not None:
+            self.planner.track(number, self._status_of(number), time.monotonic())
+
+    def refresh_all(self) -> None:
+        self.planner.everything_now(time.monotonic())
+        self.tick()
+
+    def start_listener(self, host: str, port: int, path: str) -> str:
+        """Starts the webhook listener; returns its URL (raises OSError if the port is taken)."""
+        self.stop_listener()
+        self.listener = WebhookListener(self._hint_from_thread, host=host, port=port, path=path).start()
+        return self.listener.url
+
+    def stop_listener(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.stop_listener()
+
+    # ------------------------------------------------------------ the loop
+
+    @Slot()
+    def tick(self) -> None:
+        if self._service is None:
+            return
+        wall = time.time()
+        if wall - self._last_wall > WAKE_GAP_S:
+            log.info("Woke up after %.0f s: refreshing everything", wall - self._last_wall)
+            self.planner.everything_now(time.monotonic())
+        self._last_wall = wall
+        for number in self.planner.due(time.monotonic()):
+            self._runner.submit(self._service.refresh_quietly, number, on_screen=number == self._on_screen,
+                                on_done=self._fetched)
+        self._report()
+
+    @Slot(object)
+    def _fetched(self, result: Refreshed) -> None:
+        now = time.monotonic()
+        if result.saved is not None:
+            self.planner.finished(result.number, now, status=result.saved.row.status, ok=True)
+            self._offline = False
+            self._last_sync = time.strftime("%H:%M:%S")
+            if result.saved.change is not Change.SAME:
+                self.changed.emit(result.saved)
+        else:
+            self.planner.finished(result.number, now, status=None, ok=False)
+            self._offline = isinstance(result.error, NetworkError)
+            log.info("Background refresh of #%s failed: %s", result.number, result.error)
+        self._report()
+
+    def _report(self) -> None:
+        now = time.monotonic()
+        if self.planner.backing_off:
+            wait = self.planner.paused_for(now)
+            what = "Offline" if self._offline else "Server trouble"
+            self.state_changed.emit(f"{what}: retrying in {wait:.0f} s")
+        elif self._last_sync:
+            pending = self.planner.in_flight
+            self.state_changed.emit(f"Synced {self._last_sync}" + (f" · {pending} pending" if pending else ""))
+
+    # ------------------------------------------------------------ webhooks
+
+    def _hint_from_thread(self, event: WebhookEvent) -> None:
+        self.hint_received.emit(event.ticket_number)  # queued to the UI thread
+
+    @Slot(int)
+    def _hint(self, number: int) -> None:
+        """A webhook is only a hint: fetch the ticket with a signed GET and believe the server."""
+        if self._service is None:
+            return
+        self.planner.track(number, self._status_of(number), time.monotonic(), fresh=False)
+        self.tick()
+
+    def _status_of(self, number: int) -> str:
+        row = self._service.store.row(self._service.env, number) if self._service else None
+        return row.status if row else Status.NEW_TICKET.value
