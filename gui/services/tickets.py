@@ -6,11 +6,14 @@ results back on the UI thread. Every method may raise only ``ApiError``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from ..api import ApiError, NetworkError, ServerError, Status, Ticket, TogaClient
 from ..store import LocalStore, Saved
+
+log = logging.getLogger(__name__)
 
 REPLY_DRAFT = "reply"
 NEW_TICKET_DRAFT = "new"
@@ -85,6 +88,9 @@ class TicketService:
             return Refreshed(number, self.refresh(number, on_screen=on_screen), None)
         except ApiError as error:
             return Refreshed(number, None, error)
+        except Exception as error:  # a bug must not leave the ticket "in flight" for ever
+            log.exception("Refreshing #%s failed unexpectedly", number)
+            return Refreshed(number, None, ApiError(f"Something went wrong inside the app: {error}"))
 
     # ------------------------------------------------------------ writing
 

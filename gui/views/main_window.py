@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
     def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
         """Adds tickets heard of elsewhere (the demo's sandbox) to the list, fetched on workers."""
         for number in numbers:
-            self._runner.submit(self._service.open, number, on_done=self._ticket_fresh)
+            self._runner.submit(self._service.open, number, on_done=self._opened)
 
     @Slot()
     def _show_orders(self) -> None:
