@@ -76,6 +76,8 @@ class Desk(QObject):
         self.live.state_changed.connect(self.window.refreshed_label.setText)
         self.window.list_pane.ticket_chosen.connect(self.live.set_on_screen)
         self.window.ticket_opened.connect(self.live.track_number)
+        self.window.ticket_removed.connect(self.live.forget)
+        self.window.refresh_action.triggered.connect(self.live.manual_refresh)
         self.window.model.modelReset.connect(self._unread_changed)
         self.window.model.dataChanged.connect(self._unread_changed)
         self.tray.ticket_requested.connect(self.open_from_notification)

@@ -11,7 +11,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .api import NetworkError, Status, WebhookEvent
+from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import Refreshed, TicketService
 from .services.webhook_listener import WebhookListener
@@ -27,7 +27,7 @@ WAKE_GAP_S = 30.0  # a tick this late means the machine slept: catch up at once
 class LiveUpdates(QObject):
     changed = Signal(object)  # Saved, for a ticket whose snapshot changed (or joined the list)
     state_changed = Signal(str)  # words for the status bar: synced, offline, pending
-    hint_received = Signal(int)  # a webhook named this ticket (emitted on the listener's thread)
+    hint_received = Signal(object)  # a webhook named this ticket (emitted on the listener's thread; int may be > 2**31)
 
     def __init__(self, runner: TaskRunner, policy: RefreshPolicy | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -78,11 +78,29 @@ class LiveUpdates(QObject):
         self.planner.everything_now(time.monotonic())
         self.tick()
 
+    @Slot()
+    def manual_refresh(self) -> None:
+        """The agent pressed F5 (the window fetches everything itself): stop waiting out any backoff."""
+        self.planner.clear_backoff()
+        self._offline = False
+
+    @Slot(int)
+    def forget(self, number: int) -> None:
+        """Removed from the list: never fetched in the background again (a webhook may bring it back)."""
+        self.planner.forget(number)
+
     def start_listener(self, host: str, port: int, path: str) -> str:
         """Starts the webhook listener; returns its URL (raises OSError if the port is taken)."""
         self.stop_listener()
-        self.listener = WebhookListener(self._hint_from_thread, host=host, port=port, path=path).start()
-        return self.listener.url
+        listener: WebhookListener | None = None
+
+        def hand_over(event: WebhookEvent) -> None:
+            if self.listener is listener:  # a handler of a stopped listener may still be finishing
+                self.hint_received.emit(event.ticket_number)
+
+        listener = WebhookListener(hand_over, host=host, port=port, path=path)
+        self.listener = listener.start()
+        return listener.url
 
     def stop_listener(self) -> None:
         if self.listener is not None:
@@ -101,8 +119,8 @@ class LiveUpdates(QObject):
             return
         wall = time.time()
         if wall - self._last_wall > WAKE_GAP_S:
-            log.info("Woke up after %.0f s: refreshing everything", wall - self._last_wall)
-            self.planner.everything_now(time.monotonic())
+            log.info("Woke up after %.0f s: catching up", wall - self._last_wall)
+            self.planner.catch_up(time.monotonic())
         self._last_wall = wall
         for number in self.planner.due(time.monotonic()):
             self._runner.submit(self._service.refresh_quietly, number, on_screen=number == self._on_screen,
@@ -118,6 +136,9 @@ class LiveUpdates(QObject):
             self._last_sync = time.strftime("%H:%M:%S")
             if result.saved.change is not Change.SAME:
                 self.changed.emit(result.saved)
+        elif isinstance(result.error, NotFoundError):
+            self.planner.gone(result.number)  # e.g. a webhook about a ticket this server does not have
+            log.info("Background refresh: #%s is not on the server; no longer checked", result.number)
         else:
             self.planner.finished(result.number, now, status=None, ok=False)
             self._offline = isinstance(result.error, NetworkError)
@@ -136,10 +157,7 @@ class LiveUpdates(QObject):
 
     # ------------------------------------------------------------ webhooks
 
-    def _hint_from_thread(self, event: WebhookEvent) -> None:
-        self.hint_received.emit(event.ticket_number)  # queued to the UI thread
-
-    @Slot(int)
+    @Slot(object)
     def _hint(self, number: int) -> None:
         """A webhook is only a hint: fetch the ticket with a signed GET and believe the server."""
         if self._service is None:

@@ -202,3 +202,22 @@ def test_the_specs_two_payloads_are_accepted(listener):
 def test_the_listener_binds_to_loopback_by_default(listener):
     box, _ = listener
     assert box.url.startswith("http://127.0.0.1:")
+
+
+def test_a_webhook_about_a_ticket_the_server_does_not_have_is_dropped_without_backing_off(hooked):
+    for number in (99_999_999, 2**40):  # the second does not fit a C int: it must still be handled
+        served = len(hooked.sandbox.recent)
+        assert requests.post(hooked.desk.live.listener.url, timeout=5, json={
+            "webhook": "TICKET_STATUS_CHANGE", "ticketNumber": number, "status": "OPEN"}).status_code == 202
+        hooked.qtbot.waitUntil(lambda: any(r.path.endswith(f"/ticket/{number}")  # noqa: B023
+                                           for r in list(hooked.sandbox.recent)[served:]), timeout=WAIT)  # noqa: B023
+        hooked.qtbot.waitUntil(lambda: hooked.desk.live.planner.in_flight == 0, timeout=WAIT)
+        assert not hooked.desk.live.planner.backing_off
+        assert hooked.window.model.row_of(number) is None
+
+
+def test_a_ticket_removed_from_the_list_is_no_longer_fetched_in_the_background(live):
+    live.open(SPEC_TICKET)
+    live.window.list_pane.select(SPEC_TICKET)
+    live.window.remove_current()
+    assert SPEC_TICKET not in live.desk.live.planner.due(time.monotonic() + 10**6)

@@ -92,3 +92,21 @@ def test_f5_makes_everything_due_at_once_even_closed_tickets():
     assert planner.due(100.0) == []
     planner.everything_now(100.0)
     assert sorted(planner.due(100.0)) == [1, 2]
+
+
+def test_waking_from_sleep_checks_open_tickets_soon_but_not_closed_ones():
+    planner = RefreshPlanner(RefreshPolicy(max_in_flight=100), random.Random(2))
+    for number, status in ((1, "OPEN"), (2, "REVIEW"), (3, "CLOSED")):
+        planner.track(number, status, 0.0)
+    planner.set_on_screen(1, 0.0)
+    planner.catch_up(1000.0, within=60.0)
+    assert planner.due(1000.0) == [1]  # the one on screen at once
+    assert sorted(planner.due(1060.0)) == [2]  # the rest within a minute; closed stays on demand
+
+
+def test_the_ticket_on_screen_goes_first_when_many_are_due():
+    planner = RefreshPlanner(RefreshPolicy(max_in_flight=1), random.Random(2))
+    for number in (5, 6, 7):
+        planner.track(number, "OPEN", 0.0, fresh=False)
+    planner.set_on_screen(7, 0.0)
+    assert planner.due(1.0) == [7]

@@ -89,6 +89,23 @@ class RefreshPlanner:
             else:
                 entry.due = float("inf")
 
+    def catch_up(self, now: float, within: float = 60.0) -> None:
+        """After sleep or an outage: every ticket that is not closed soon, spread over ``within`` seconds."""
+        for number, entry in self._entries.items():
+            if entry.status == CLOSED:
+                continue
+            entry.due = min(entry.due, now if number == self._on_screen else now + self.rng.uniform(0.0, within))
+        self.clear_backoff()
+
+    def clear_backoff(self) -> None:
+        self._paused_until = 0.0
+        self._failures = 0
+
+    def gone(self, number: int) -> None:
+        """The server does not know this ticket (404): stop asking, and do not blame the network."""
+        self._in_flight.discard(number)
+        self.forget(number)
+
     def everything_now(self, now: float) -> None:
         """F5, a wake from sleep or the network coming back: all (closed too) are due at once."""
         for entry in self._entries.values():
@@ -105,10 +122,10 @@ class RefreshPlanner:
         free = self.policy.max_in_flight - len(self._in_flight)
         if free <= 0:
             return []
-        ready = [(entry.due, number) for number, entry in self._entries.items()
+        ready = [(number != self._on_screen, entry.due, number) for number, entry in self._entries.items()
                  if entry.due <= now and number not in self._in_flight]
-        ready.sort()
-        chosen = [number for _, number in ready[:free]]
+        ready.sort()  # the ticket on screen first, then the most overdue
+        chosen = [number for _, _, number in ready[:free]]
         self._in_flight.update(chosen)
         return chosen
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ class WebhookListener:
             protocol_version = "HTTP/1.1"
             server_version = "TOGaDesk-Webhooks"
             sys_version = ""
+            timeout = 10  # a slow or idle client cannot hold a thread for long
 
             def do_POST(self) -> None:
                 listener._handle(self)
@@ -46,13 +48,20 @@ class WebhookListener:
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("webhook %s", format % args)
 
-        self._http = ThreadingHTTPServer((host, port), Handler)
-        self._http.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                log.info("webhook connection from %s ended abruptly", client_address)  # no traceback
+
+        self._http = Server((host, port), Handler)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._http.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}{self.path}"
 
     def start(self) -> WebhookListener:

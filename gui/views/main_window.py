@@ -47,6 +47,7 @@ def environment_colour(environment: str) -> str:
 class MainWindow(QMainWindow):
     ticket_opened = Signal(int)  # a fresh copy of the ticket on screen arrived
     settings_requested = Signal()
+    ticket_removed = Signal(int)
     explore_requested = Signal()
     open_failed = Signal(str)
     refresh_finished = Signal()
@@ -354,6 +355,7 @@ class MainWindow(QMainWindow):
             return
         self._service.remove(number)
         self.model.remove(number)
+        self.ticket_removed.emit(number)
         self.detail.clear()
         self.statusBar().showMessage(f"#{number} removed from this list (the server still has it).", 5000)
 
