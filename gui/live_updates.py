@@ -10,6 +10,7 @@ import logging
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkInformation
 
 from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
@@ -44,6 +45,28 @@ class LiveUpdates(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
         self.hint_received.connect(self._hint)
+        self._watch_network()
+
+    def _watch_network(self) -> None:
+        """Where the OS says when the network comes and goes, catch up the moment it is back."""
+        try:
+            if QNetworkInformation.loadDefaultBackend():
+                QNetworkInformation.instance().reachabilityChanged.connect(self._reachability)
+        except (RuntimeError, AttributeError):  # no backend on this platform: backoff alone copes
+            log.info("No network-status backend; relying on backoff")
+
+    @Slot(QNetworkInformation.Reachability)
+    def _reachability(self, reachability: QNetworkInformation.Reachability) -> None:
+        if self._service is None:
+            return
+        if reachability == QNetworkInformation.Reachability.Online:
+            log.info("Network is back: catching up")
+            self.planner.catch_up(time.monotonic())
+            self._offline = False
+            self.tick()
+        elif reachability == QNetworkInformation.Reachability.Disconnected:
+            self._offline = True
+            self.state_changed.emit("Offline: waiting for the network")
 
     # ------------------------------------------------------------ set-up
 

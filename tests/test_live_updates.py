@@ -221,3 +221,17 @@ def test_a_ticket_removed_from_the_list_is_no_longer_fetched_in_the_background(l
     live.window.list_pane.select(SPEC_TICKET)
     live.window.remove_current()
     assert SPEC_TICKET not in live.desk.live.planner.due(time.monotonic() + 10**6)
+
+
+def test_when_the_network_comes_back_open_tickets_are_checked_at_once(live):
+    from PySide6.QtNetwork import QNetworkInformation
+
+    live.open(SPEC_TICKET)
+    with live.qtbot.waitSignal(live.desk.live.state_changed, timeout=WAIT,
+                               check_params_cb=lambda text: text.startswith("Offline")):
+        live.desk.live._reachability(QNetworkInformation.Reachability.Disconnected)
+    served = len(live.sandbox.recent)
+    with live.qtbot.waitSignal(live.desk.live.state_changed, timeout=WAIT,
+                               check_params_cb=lambda text: text.startswith("Synced")):
+        live.desk.live._reachability(QNetworkInformation.Reachability.Online)
+    assert any(r.path == f"/ticket/{SPEC_TICKET}" for r in list(live.sandbox.recent)[served:])
