@@ -83,8 +83,10 @@ class LiveUpdates(QObject):
         for row in service.store.tickets(service.env):
             self.planner.track(row.number, row.status, now)
         self.planner.spread(now)
+        self._last_sync = ""
         self._timer.start()
-        self._report()
+        count = len(service.store.ticket_numbers(service.env))
+        self.state_changed.emit(f"Watching {count} ticket{'s' if count != 1 else ''}")
 
     @Slot(int)
     def set_on_screen(self, number: int | None) -> None:

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
             action.setEnabled(service is not None)
         self.pages.setCurrentWidget(self.tabs if service is not None else self.welcome)
+        (self.list_pane.filter_edit if service is not None else self.welcome.connect_button).setFocus()
         self.environment_label.setText(f"  {environment}  ")
         colour = environment_colour(environment)
         self.environment_label.setStyleSheet(
