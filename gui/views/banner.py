@@ -13,6 +13,19 @@ STYLES = {
 }
 
 
+ERROR_COLOUR = "#c62828"
+
+
+def error_label() -> QLabel:
+    """The red, plain-text reason shown next to a form field or under a form; hidden until needed."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setStyleSheet(f"color: {ERROR_COLOUR};")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 class Banner(QWidget):
     retried = Signal()
 

@@ -32,7 +32,7 @@ from ..api import ApiError, Order
 from ..services import sysinfo
 from ..services.orders import DocumentFile, OrderService, load_document, load_text
 from ..tasks import TaskRunner
-from .banner import Banner
+from .banner import Banner, error_label
 
 
 def collect_json() -> str:
@@ -40,15 +40,6 @@ def collect_json() -> str:
 
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet("color: #c62828;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class DiagnosticDialog(QDialog):
@@ -126,7 +117,7 @@ class DiagnosticDialog(QDialog):
         info_buttons.addWidget(self.collect_button)
         info_buttons.addStretch(1)
 
-        self.error = _error_label()
+        self.error = error_label()
         form = QFormLayout()
         form.addRow("Result code *", self.result_code)
         form.addRow("Windows upgrade eligible *", eligible_row)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
@@ -21,7 +20,7 @@ from ..api import ApiError, Ticket, ValidationError
 from ..api import validation as v
 from ..services.tickets import TicketService
 from ..tasks import TaskRunner
-from .banner import Banner
+from .banner import Banner, error_label
 
 LINE_FIELDS = (
     ("subject", "Subject"), ("first_name", "First name"), ("last_name", "Last name"),
@@ -57,10 +56,7 @@ class EditTicketDialog(QDialog):
         self.message.setTabChangesFocus(True)
         self.message.textChanged.connect(self._validate)
         form.addRow("Message", self.message)
-        self.error = QLabel()
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.hide()

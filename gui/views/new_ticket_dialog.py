@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +23,7 @@ from ..api import ApiError, Priority, Ticket, ValidationError
 from ..api import validation as v
 from ..services.tickets import NEW_TICKET_DRAFT, TicketService
 from ..tasks import TaskRunner
-from .banner import Banner
+from .banner import Banner, error_label
 
 TEXT_FIELDS = ("email_address", "subject", "first_name", "last_name", "phone_number")
 
@@ -112,11 +112,7 @@ class NewTicketDialog(QDialog):
 
     @staticmethod
     def _error_label(form: QFormLayout) -> QLabel:
-        label = QLabel()
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setStyleSheet("color: #c62828;")
-        label.setWordWrap(True)
-        label.hide()
+        label = error_label()
         form.addRow("", label)
         return label
 

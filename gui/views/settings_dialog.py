@@ -24,7 +24,7 @@ from ..api import validation as v
 from ..connection import check_keys
 from ..settings import BETA, CUSTOM, ENVIRONMENT_NAMES, ENVIRONMENT_URLS, PRODUCTION, SANDBOX, Profile
 from ..tasks import TaskRunner
-from .banner import Banner
+from .banner import ERROR_COLOUR, Banner, error_label
 
 
 class SettingsDialog(QDialog):
@@ -115,11 +115,7 @@ class SettingsDialog(QDialog):
         self.webhook_path = QLineEdit(profile.webhook_path)
         self.webhook_path.setAccessibleName("Webhook path")
         self.webhook_path.setToolTip("The path the vendor (or your relay) posts to")
-        self.error = QLabel()
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
 
         form = QFormLayout()
         form.addRow("Environment", self.environment)
@@ -222,7 +218,7 @@ class SettingsDialog(QDialog):
     @Slot(object)
     def _test_failed(self, error: ApiError) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setStyleSheet("color: #c62828;")
+        self.test_result.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.test_result.setText(error.message)
         self.tested.emit(False, error.message)
 
