@@ -144,6 +144,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
+        self.webhook_enabled.toggled.connect(self._webhook_toggled)
+        self._webhook_toggled(profile.webhook_enabled)
         self.environment.currentIndexChanged.connect(self._environment_changed)
         self.custom_url.editingFinished.connect(self._environment_changed)
         index = self.environment.findData(profile.environment or SANDBOX)
@@ -195,6 +197,11 @@ class SettingsDialog(QDialog):
             self.public_key.setText(public)
             self.secret_key.setText(secret)
             self._keys_url = url
+
+    @Slot(bool)
+    def _webhook_toggled(self, on: bool) -> None:
+        for widget in (self.webhook_host, self.webhook_port, self.webhook_path):
+            widget.setEnabled(on)
 
     @Slot()
     def test_connection(self) -> None:
