@@ -105,6 +105,7 @@ def test_the_agents_own_reply_is_not_notified(live):
 
 def test_refresh_backs_off_while_the_server_fails_and_recovers_after(live):
     live.open(SPEC_TICKET)
+    live.qtbot.waitUntil(lambda: live.desk.runner.in_flight == 0, timeout=WAIT)  # faults meet the refresh only
     live.sandbox.faults.script(*[Fault(502, method="GET")] * 3)
     states: list[str] = []
     live.desk.live.state_changed.connect(states.append)

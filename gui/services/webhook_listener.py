@@ -104,11 +104,11 @@ class WebhookListener:
             self._refuse(request, 422, error.message)
             return
         self.received += 1
-        self._answer(request, 202, {"success": True, "error": ""})
         try:
-            self.on_event(event)  # hands over and returns; the signed GET happens elsewhere
+            self.on_event(event)  # a hand-over that returns at once; the signed GET happens elsewhere
         except Exception:
             log.exception("webhook hand-over failed")
+        self._answer(request, 202, {"success": True, "error": ""})  # 202 means "handed over", never "believed"
 
     def _refuse(self, request: BaseHTTPRequestHandler, status: int, text: str,
                 headers: dict[str, str] | None = None) -> None:
