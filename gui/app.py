@@ -113,7 +113,7 @@ class Desk(QObject):
             return False
         service = self.connection.tickets
         self.window.set_service(service, profile.label, self.connection.agent, self.connection.orders)
-        self.live.set_service(service, active_minutes=profile.refresh_minutes)
+        self.live.set_service(service, self.window.model.rows(), active_minutes=profile.refresh_minutes)
         if self.connection.sandbox is not None and not self.store.ticket_numbers(profile.store_key):
             self.window.learn(self.connection.sandbox.store.ticket_numbers())  # each joins the plan when stored
         self.tray.enabled = profile.notifications

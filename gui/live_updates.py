@@ -16,7 +16,7 @@ from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import Refreshed, TicketService
 from .services.webhook_listener import WebhookListener
-from .store import Change
+from .store import Change, TicketRow
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,12 @@ class LiveUpdates(QObject):
 
     # ------------------------------------------------------------ set-up
 
-    def set_service(self, service: TicketService | None, *, active_minutes: int = 5) -> None:
-        """A new environment: a fresh plan from the store, spread so nothing is due all at once."""
+    def set_service(self, service: TicketService | None, rows: list[TicketRow] | None = None, *,
+                    active_minutes: int = 5) -> None:
+        """A new environment: a fresh plan, spread so nothing is due all at once.
+
+        ``rows`` are the tracked tickets the window has just loaded (read from the store once, not twice).
+        """
         self._service = service
         self._policy.active_min_s = max(60.0, active_minutes * 60.0)
         self.planner = RefreshPlanner(self._policy)
@@ -80,12 +84,13 @@ class LiveUpdates(QObject):
             self._timer.stop()
             return
         now = time.monotonic()
-        for row in service.store.tickets(service.env):
+        rows = service.store.tickets(service.env) if rows is None else rows
+        for row in rows:
             self.planner.track(row.number, row.status, now)
         self.planner.spread(now)
         self._last_sync = ""
         self._timer.start()
-        count = len(service.store.ticket_numbers(service.env))
+        count = len(rows)
         self.state_changed.emit(f"Watching {count} ticket{'s' if count != 1 else ''}")
 
     @Slot(int)

@@ -182,6 +182,10 @@ class TicketTableModel(QAbstractTableModel):
     def number_at(self, row: int) -> int | None:
         return self._shown[row].number if 0 <= row < len(self._shown) else None
 
+    def rows(self) -> list[TicketRow]:
+        """Every row held, filtered or not (what the store gave us)."""
+        return list(self._all.values())
+
     def total(self) -> int:
         return len(self._all)
 
