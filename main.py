@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -15,7 +16,12 @@ TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa ord
   python main.py              the app with the agent's saved settings
   python main.py --demo       the app against a built-in sandbox (no account needed)
   python main.py --sandbox    only the sandbox: a local emulator of both vendor APIs
+  python main.py --smoke-test check this installation offscreen, in a temporary folder, and exit
+
+The log is written to the app's data folder (Help > About shows where); its level comes from
+--log-level or the TOGADESK_LOG_LEVEL environment variable.
 """
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,6 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="run the app against an in-process sandbox")
     mode.add_argument("--sandbox", action="store_true", help="run only the sandbox HTTP server")
+    mode.add_argument("--smoke-test", action="store_true",
+                      help="start offscreen against the built-in sandbox, make one signed call, exit 0 if all is well")
     box = parser.add_argument_group("sandbox options (with --sandbox)")
     box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
@@ -39,8 +47,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="accepted clock difference of a request's Timestamp, in seconds (default: 300)")
     box.add_argument("--keys", metavar="PUB:SECRET[,...]",
                      help="extra accepted key pairs (also TOGA_SANDBOX_KEYS); the spec's sample pair always works")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", default=_default_log_level(), choices=LOG_LEVELS,
+                        help="how much to log (default: INFO, or TOGADESK_LOG_LEVEL)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser.parse_args(argv)
+
+
+def _default_log_level() -> str:
+    level = os.environ.get("TOGADESK_LOG_LEVEL", "INFO").upper()
+    return level if level in LOG_LEVELS else "INFO"
+
+
+def _version() -> str:
+    from gui import __version__
+
+    return __version__
 
 
 def _interrupt(*_: object) -> None:
@@ -79,16 +100,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_demo() -> int:
+def run_app(args: argparse.Namespace) -> int:
     from gui import app
 
-    return app.run(demo=True)
+    return app.run(demo=args.demo, log_level=getattr(logging, args.log_level))
 
 
-def run_configured() -> int:
-    from gui import app
+def run_smoke_test() -> int:
+    from gui import smoke_test
 
-    return app.run()
+    return smoke_test.run()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     import truststore
 
     truststore.inject_into_ssl()  # TLS checks use the OS trust store (corporate CAs)
-    return run_demo() if args.demo else run_configured()
+    if args.smoke_test:
+        return run_smoke_test()
+    return run_app(args)
 
 
 if __name__ == "__main__":

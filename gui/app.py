@@ -14,17 +14,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Slot
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Slot
 from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs
 from .api import ApiError
 from .connection import Connection
+from .crash import CrashReporter
 from .live_updates import LiveUpdates
 from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
 from .store import LocalStore, Saved
 from .tasks import TaskRunner
+from .views.about_dialog import AboutDialog, AboutFacts
+from .views.app_icon import app_icon
 from .views.main_window import MainWindow
 from .views.settings_dialog import SettingsDialog
 from .views.tray import Tray, badge_icon
@@ -33,6 +36,7 @@ APP_NAME = "TOGaDesk Agent"
 ORGANIZATION = "TOGaDesk"
 STORE_FILE = "togadesk.sqlite3"
 SANDBOX_DB_FILE = "demo-sandbox.sqlite3"
+DESKTOP_FILE = "togadesk-agent"
 DEMO_PROFILE = Profile(environment=SANDBOX, first_name="Sam", last_name="Agent",
                        email_address="sam.agent@togadesk.example")
 
@@ -44,6 +48,8 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(DESKTOP_FILE)  # Wayland and task bars match the window to the .desktop file
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -55,9 +61,11 @@ def data_dir() -> Path:
 class Desk(QObject):
     """The running app: window, store, runner, settings, and the live connection."""
 
-    def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False):
+    def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
+                 log_file: Path | None = None):
         super().__init__()
         self.folder = folder
+        self.log_file = log_file
         self.settings = settings
         self.secrets = secrets
         self.demo = demo
@@ -68,6 +76,7 @@ class Desk(QObject):
         self.window = MainWindow(self.runner, None, "Not configured", self._agent(self.profile), settings=settings)
         self.window.settings_requested.connect(self.open_settings)
         self.window.explore_requested.connect(self.explore)
+        self.window.about_requested.connect(self.show_about)
         self.settings_dialog: SettingsDialog | None = None
         self.window.setWindowIcon(badge_icon(0))
         self.live = LiveUpdates(self.runner, parent=self)
@@ -175,6 +184,15 @@ class Desk(QObject):
         self.connect(profile, secret)
 
     @Slot()
+    def show_about(self) -> AboutDialog:
+        facts = AboutFacts(__version__, self.folder, self.log_file, self.secrets.backend_name()
+                           if self.secrets.keyring_usable() else "this session only (no usable OS keyring)")
+        dialog = AboutDialog(facts, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot()
     def explore(self) -> None:
         self.apply(Profile(environment=SANDBOX, first_name=DEMO_PROFILE.first_name,
                            last_name=DEMO_PROFILE.last_name, email_address=DEMO_PROFILE.email_address), "")
@@ -191,15 +209,21 @@ class Desk(QObject):
         self.store.close()
 
 
-def run(*, demo: bool = False) -> int:
+def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
     """Shows the main window until the agent quits; returns the exit code."""
     app = make_application()
     folder = data_dir()
-    logs.configure(folder / "logs")
+    log_file = logs.configure(folder / "logs", log_level)
+    crashes = CrashReporter(log_file).install()
     log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
-    desk = Desk(folder, QSettings(), Secrets(), demo=demo)
-    desk.start()
+    try:
+        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=log_file)
+        desk.start()
+    except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
+        crashes.fatal(error)
+        return 1
     try:
         return app.exec()
     finally:
         desk.shutdown()
+        crashes.uninstall()

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
     explore_requested = Signal()
     open_failed = Signal(str)
     refresh_finished = Signal()
+    about_requested = Signal()
 
     def __init__(self, runner: TaskRunner, service: TicketService | None, environment: str, agent: Agent,
                  notice: str = "", settings: QSettings | None = None):
@@ -209,6 +210,11 @@ class MainWindow(QMainWindow):
         for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action,
                        self.orders_tab_action):
             view_menu.addAction(action)
+        self.about_action = QAction("&About TOGaDesk Agent", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.setStatusTip("Version, and where this app keeps its data and log")
+        self.about_action.triggered.connect(self.about_requested.emit)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setAccessibleName("Main toolbar")

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRect, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from .app_icon import app_icon, app_mark
 
 
 def badge_icon(unread: int) -> QIcon:
-    """The app's mark with a red unread count, drawn at run time (no image file needed)."""
-    pixmap = QPixmap(64, 64)
-    pixmap.fill(Qt.GlobalColor.transparent)
+    """The app's icon with a red unread count drawn over it (the tray's and the task bar's)."""
+    if not unread:
+        return app_icon()
+    pixmap = app_mark(64)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor("#1565c0"))
+    painter.setBrush(QColor("#c62828"))
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawRoundedRect(4, 4, 56, 56, 12, 12)
+    painter.drawEllipse(30, 0, 34, 34)
     painter.setPen(QColor("white"))
     font = QFont()
     font.setBold(True)
-    font.setPixelSize(38)
+    font.setPixelSize(20)
     painter.setFont(font)
-    painter.drawText(QRect(4, 4, 56, 56), Qt.AlignmentFlag.AlignCenter, "T")
-    if unread:
-        painter.setBrush(QColor("#c62828"))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(30, 0, 34, 34)
-        painter.setPen(QColor("white"))
-        font.setPixelSize(20)
-        painter.setFont(font)
-        painter.drawText(QRect(30, 0, 34, 34), Qt.AlignmentFlag.AlignCenter, str(unread) if unread < 100 else "99+")
+    painter.drawText(QRect(30, 0, 34, 34), Qt.AlignmentFlag.AlignCenter, str(unread) if unread < 100 else "99+")
     painter.end()
     return QIcon(pixmap)
 

@@ -1,0 +1,100 @@
+"""Unexpected errors: logged with their traceback, and shown to the agent with the log's path.
+
+A packaged app has no console, so an exception that only reached stderr would look like the
+window silently ignoring a click, or the app vanishing at start. Drafts are saved as they are
+typed, so the message can say that nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+Excepthook = type(sys.excepthook)
+
+
+def message(error: BaseException, log_file: Path | None) -> str:
+    """What the agent reads: short, with the error's kind and where the details are."""
+    where = f"The details are in the log file:\n{log_file}" if log_file else "No log file is being written."
+    summary = f"{type(error).__name__}: {error}"
+    if len(summary) > 300:
+        summary = summary[:300] + "…"
+    return (f"TOGaDesk Agent ran into an unexpected error.\n\n{summary}\n\n"
+            f"What you typed is saved as a draft. {where}\n"
+            "If it happens again, send that file to your IT support.")
+
+
+class CrashReporter:
+    """Installed as ``sys.excepthook`` (and ``threading.excepthook``) for the app's lifetime."""
+
+    def __init__(self, log_file: Path | None):
+        self.log_file = log_file
+        self.box: QMessageBox | None = None
+        self._previous: tuple[Excepthook, object] | None = None
+
+    def install(self) -> CrashReporter:
+        self._previous = (sys.excepthook, threading.excepthook)
+        sys.excepthook = self.handle
+        threading.excepthook = self._thread_hook
+        return self
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            sys.excepthook, threading.excepthook = self._previous
+            self._previous = None
+
+    def handle(self, kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.critical("Unexpected error", exc_info=(kind, error, tb))
+        if sys.stderr is not None:  # a console, when there is one, gets the traceback too
+            sys.__excepthook__(kind, error, tb)
+        self.show(error)
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        """A worker thread cannot show a dialog: the traceback goes to the log (tasks report their own errors)."""
+        log.critical("Unexpected error in thread %s", getattr(args.thread, "name", "?"),
+                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    def show(self, error: BaseException) -> QMessageBox | None:
+        """A non-blocking dialog (one at a time); None when there is no QApplication to show it in."""
+        if QApplication.instance() is None:
+            return None
+        if self.box is not None and self.box.isVisible():
+            return self.box  # one dialog, not a cascade, when the same fault fires on every repaint
+        box = QMessageBox(QMessageBox.Icon.Critical, "TOGaDesk Agent: unexpected error", message(error, self.log_file))
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the error's text may hold anything
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        if self.log_file is not None:
+            folder = box.addButton("Open log folder", QMessageBox.ButtonRole.ActionRole)
+            folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_file.parent))))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(self._forget)
+        self.box = box
+        box.open()
+        return box
+
+    def _forget(self) -> None:
+        self.box = None
+
+    def fatal(self, error: BaseException) -> None:
+        """The app could not start: log it and wait for the agent to read the message."""
+        log.critical("TOGaDesk Agent could not start", exc_info=error)
+        if sys.stderr is not None:
+            sys.__excepthook__(type(error), error, error.__traceback__)
+        if QApplication.instance() is not None:
+            box = QMessageBox(QMessageBox.Icon.Critical, "TOGaDesk Agent could not start",
+                              message(error, self.log_file))
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.exec()

@@ -1,0 +1,144 @@
+"""Builds the double-clickable TOGaDesk Agent into dist/ and smoke-tests what it built.
+
+    python packaging/build.py              onedir: dist/togadesk-agent/togadesk-agent (fast start)
+    python packaging/build.py --onefile    one file: dist/onefile/togadesk-agent (unpacks at every start)
+    python packaging/build.py --no-smoke   build only
+    python packaging/build.py --startup 5  also time process start to first paint, 5 runs, median
+
+Steps: icons from the SVG (make_icons.py), PyInstaller with togadesk.spec, then the app's own
+``--smoke-test`` run from the build: offscreen, a temporary data folder, the built-in sandbox, one
+signed round trip. The build fails if the smoke test fails, prints anything on stderr, or finds other
+keyring backends than this Python does. On Linux a .desktop file pointing at the build is written next
+to it. The size and the largest parts are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "packaging"))
+
+from make_icons import make_icons  # noqa: E402
+
+NAME = "togadesk-agent"
+SMOKE_TIMEOUT_S = 120
+
+
+def executable(onefile: bool) -> Path:
+    suffix = ".exe" if sys.platform == "win32" else ""
+    if sys.platform == "darwin" and not onefile:
+        return ROOT / "dist" / "TOGaDesk Agent.app" / "Contents" / "MacOS" / NAME
+    return ROOT / "dist" / ("onefile" if onefile else NAME) / f"{NAME}{suffix}"
+
+
+def build(onefile: bool) -> Path:
+    icons = make_icons(ROOT / "build" / "icons")
+    distpath = ROOT / "dist" / "onefile" if onefile else ROOT / "dist"
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+               "--distpath", str(distpath), "--workpath", str(ROOT / "build" / ("pyinstaller-onefile" if onefile
+                                                                              else "pyinstaller")),
+               str(ROOT / "packaging" / "togadesk.spec"), "--", "--icons", str(icons["ico"].parent)]
+    if onefile:
+        command.append("--onefile")
+    started = time.monotonic()
+    subprocess.run(command, check=True, cwd=ROOT)
+    print(f"build: PyInstaller took {time.monotonic() - started:.0f} s")
+    target = executable(onefile)
+    if sys.platform.startswith("linux") and not onefile:
+        write_desktop_entry(target, icons["png"])
+    return target
+
+
+def write_desktop_entry(target: Path, icon: Path) -> Path:
+    """The .desktop file beside the build, with absolute paths, so a file manager can start it."""
+    folder = target.parent
+    shutil.copy2(icon, folder / f"{NAME}.png")
+    text = (ROOT / "packaging" / f"{NAME}.desktop").read_text(encoding="utf-8")
+    text = text.replace(f"Exec={NAME}", f'Exec="{target}"').replace(f"Icon={NAME}", f"Icon={folder / NAME}.png")
+    entry = folder / f"{NAME}.desktop"
+    entry.write_text(text, encoding="utf-8")
+    entry.chmod(0o755)
+    return entry
+
+
+def smoke_test(target: Path) -> list[str]:
+    """Runs the build's --smoke-test; returns the problems found (empty when it passed)."""
+    from gui.smoke_test import keyring_backends
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.monotonic()
+    result = subprocess.run([str(target), "--smoke-test"], capture_output=True, text=True, env=env,
+                            timeout=SMOKE_TIMEOUT_S, check=False)
+    print(result.stdout, end="")
+    print(f"smoke test: exit {result.returncode} in {time.monotonic() - started:.1f} s")
+    problems = []
+    if result.returncode != 0:
+        problems.append(f"the smoke test exited {result.returncode}")
+    if result.stderr.strip():
+        problems.append("the smoke test wrote to stderr:\n" + result.stderr)
+    expected = "keyring backends: " + ", ".join(keyring_backends())
+    if expected not in result.stdout.splitlines():
+        problems.append(f"the build does not find the keyring backends this Python finds ({expected})")
+    return problems
+
+
+def startup_ms(command: list[str], runs: int) -> float:
+    """Median time from process start to the main window's first paint (offscreen, demo data)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen([*command, "--smoke-test"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   text=True, env=env)
+        for line in process.stdout:
+            if line.startswith("main window painted"):
+                times.append((time.perf_counter() - started) * 1000)
+                break
+        process.communicate(timeout=SMOKE_TIMEOUT_S)
+    return statistics.median(times)
+
+
+def size_report(target: Path, onefile: bool) -> None:
+    root = target if onefile else target.parent.parent if sys.platform == "darwin" else target.parent
+    files = [target] if onefile else [path for path in root.rglob("*") if path.is_file() and not path.is_symlink()]
+    total = sum(path.stat().st_size for path in files)
+    print(f"size: {total / 2**20:.1f} MB in {len(files)} files ({root})")
+    for path in sorted(files, key=lambda p: p.stat().st_size, reverse=True)[:8]:
+        print(f"  {path.stat().st_size / 2**20:5.1f} MB  {path.relative_to(root) if not onefile else path.name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--onefile", action="store_true", help="build one self-unpacking file instead of a folder")
+    parser.add_argument("--no-smoke", action="store_true", help="skip the smoke test")
+    parser.add_argument("--startup", type=int, default=0, metavar="RUNS",
+                        help="also time start to first paint over RUNS runs, beside the same from source")
+    args = parser.parse_args()
+    target = build(args.onefile)
+    print(f"built: {target}")
+    size_report(target, args.onefile)
+    if not args.no_smoke:
+        problems = smoke_test(target)
+        for problem in problems:
+            print(f"FAIL: {problem}", file=sys.stderr)
+        if problems:
+            return 1
+    if args.startup:
+        frozen = startup_ms([str(target)], args.startup)
+        source = startup_ms([sys.executable, str(ROOT / "main.py")], args.startup)
+        print(f"start-up to first paint (median of {args.startup}): {'onefile' if args.onefile else 'onedir'} "
+              f"{frozen:.0f} ms, from source {source:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
