@@ -76,6 +76,7 @@ class CrashReporter:
         box.setTextFormat(Qt.TextFormat.PlainText)  # the error's text may hold anything
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.setEscapeButton(QMessageBox.StandardButton.Ok)  # else Esc and the title bar's X do nothing
         if self.log_file is not None:
             folder = box.addButton("Open log folder", QMessageBox.ButtonRole.ActionRole)
             folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_file.parent))))

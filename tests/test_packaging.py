@@ -1,0 +1,97 @@
+"""What the packaged app relies on, checked from source: resources, icon files, the smoke test."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from gui import resources
+from gui.resources import APP_ICON, resource_path
+from gui.views.app_icon import app_icon, app_mark
+from gui.views.tray import badge_icon
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "packaging"))
+
+from make_icons import ICO_SIZES, make_icons  # noqa: E402
+
+
+def test_resources_are_found_in_the_repository_when_running_from_source():
+    assert resource_path(APP_ICON) == ROOT / "resources" / "icons" / "togadesk.svg"
+    assert not resources.is_frozen()
+
+
+def test_resources_are_found_in_the_bundle_folder_when_frozen(tmp_path, monkeypatch):
+    (tmp_path / "resources" / "icons").mkdir(parents=True)
+    (tmp_path / "resources" / "icons" / "togadesk.svg").write_text("<svg/>")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resource_path(APP_ICON) == tmp_path / "resources" / "icons" / "togadesk.svg"
+
+
+def test_a_resource_the_build_left_out_is_named_in_the_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    with pytest.raises(FileNotFoundError, match=r"togadesk\.svg"):
+        resource_path(APP_ICON)
+
+
+def test_the_app_icon_renders_from_its_svg_at_every_size(qapp):
+    for size in (16, 32, 256):
+        image = app_mark(size).toImage()
+        assert image.size().width() == size
+        assert image.pixelColor(size // 2, size // 8).alpha() == 255  # opaque inside the rounded square
+        assert image.pixelColor(0, 0).alpha() == 0  # transparent corner
+    assert not app_icon().isNull()
+
+
+def test_the_unread_badge_is_drawn_over_the_app_icon(qapp):
+    plain = badge_icon(0).pixmap(64).toImage()
+    counted = badge_icon(3).pixmap(64).toImage()
+    assert plain.pixelColor(8, 40) == counted.pixelColor(8, 40)  # the mark is the same
+    assert counted.pixelColor(47, 8).red() > 150 and counted.pixelColor(47, 8).blue() < 100  # a red dot
+
+
+def test_make_icons_writes_pngs_a_windows_ico_and_a_macos_icns(qapp, tmp_path):
+    made = make_icons(tmp_path)
+    assert QImage(str(made["png"])).width() == 256
+    data = made["ico"].read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", data)
+    assert (reserved, kind, count) == (0, 1, len(ICO_SIZES))
+    for index, size in enumerate(ICO_SIZES):
+        width, _height, _colours, _zero, _planes, _bits, length, offset = struct.unpack_from(
+            "<BBBBHHII", data, 6 + 16 * index)
+        assert width == (0 if size == 256 else size)
+        assert data[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
+    icns = made["icns"].read_bytes()
+    assert icns[:4] == b"icns" and struct.unpack_from(">I", icns, 4)[0] == len(icns)
+    kinds, at = [], 8
+    while at < len(icns):
+        kinds.append(icns[at:at + 4])
+        at += struct.unpack_from(">I", icns, at + 4)[0]
+    assert kinds == [b"icp4", b"icp5", b"icp6", b"ic07", b"ic08", b"ic09", b"ic10"]
+
+
+@pytest.mark.slow
+def test_the_smoke_test_passes_and_writes_nothing_outside_its_temporary_folder(tmp_path):
+    home, scratch = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    scratch.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("XDG_")}
+    env.update(HOME=str(home), TMPDIR=str(scratch), QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--smoke-test"], capture_output=True,
+                            text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert "signed round trip: ticket #12345678 fetched and stored" in lines
+    assert "main window painted" in lines
+    assert any(line.startswith("keyring backends: ") and "SecretService" in line and "WinVault" in line
+               and "macOS" in line for line in lines)
+    assert lines[-1] == "smoke test passed"
+    assert list(home.rglob("*")) == []
+    assert list(scratch.iterdir()) == []  # its temporary folder is gone too
