@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -26,8 +27,9 @@ def message(error: BaseException, log_file: Path | None) -> str:
     """What the agent reads: short, with the error's kind and where the details are."""
     where = f"The details are in the log file:\n{log_file}" if log_file else "No log file is being written."
     summary = f"{type(error).__name__}: {error}"
-    if len(summary) > 300:
-        summary = summary[:300] + "…"
+    if len(summary) > 240:
+        summary = summary[:240] + "…"
+    summary = "\n".join(textwrap.wrap(summary, 80)) or summary  # long words too: the box must not overflow
     return (f"TOGaDesk Agent ran into an unexpected error.\n\n{summary}\n\n"
             f"What you typed is saved as a draft. {where}\n"
             "If it happens again, send that file to your IT support.")

@@ -21,12 +21,14 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.crash import CrashReporter
 from gui.sandbox import Fault, SandboxServer
 from gui.services.orders import OrderService
 from gui.services.tickets import Agent, TicketService
 from gui.settings import PRODUCTION, Profile
 from gui.store import LocalStore
 from gui.tasks import TaskRunner
+from gui.views.about_dialog import AboutDialog, AboutFacts
 from gui.views.main_window import MainWindow
 from gui.views.settings_dialog import SettingsDialog
 
@@ -149,6 +151,15 @@ def main() -> int:
         dialog.show()
         save(dialog, out / f"settings{suffix}.png")
         dialog.close()
+        about = AboutDialog(AboutFacts("0.1.0", Path(folder) / "data", Path(folder) / "data" / "logs" / "togadesk.log",
+                                       "SecretService Keyring"), parent=welcome)
+        about.show()
+        save(about, out / f"about{suffix}.png")
+        about.close()
+        crashes = CrashReporter(Path(folder) / "data" / "logs" / "togadesk.log")
+        box = crashes.show(KeyError("<script>alert(1)</script> " + "x" * 400))
+        save(box, out / f"crash{suffix}.png")
+        box.close()
         welcome.close()
         runner.shutdown()
         store.close()
