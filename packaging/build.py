@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "packaging"))
 
+import trim_icu  # noqa: E402
 from make_icons import make_icons  # noqa: E402
 
 NAME = "togadesk-agent"
@@ -40,7 +41,19 @@ def executable(onefile: bool) -> Path:
     return ROOT / "dist" / ("onefile" if onefile else NAME) / f"{NAME}{suffix}"
 
 
-def build(onefile: bool) -> Path:
+def trimmed_icu() -> Path:
+    """Qt's ICU data without the parts Qt never reads (Linux), checked against the full data first."""
+    library = trim_icu.make(ROOT / "build" / "icu")
+    differences = trim_icu.verify(library.parent)
+    if differences:
+        raise SystemExit("The trimmed ICU data answers differently from Qt's own; update trim_icu.DROPPED or "
+                         "build with --full-icu:\n  " + "\n  ".join(differences))
+    print(f"icu: trimmed {trim_icu.find_library().stat().st_size / 2**20:.1f} MB of data to "
+          f"{library.stat().st_size / 2**20:.1f} MB, same answers from collation, codecs, case and time zones")
+    return library.parent
+
+
+def build(onefile: bool, *, full_icu: bool = False) -> Path:
     icons = make_icons(ROOT / "build" / "icons")
     distpath = ROOT / "dist" / "onefile" if onefile else ROOT / "dist"
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
@@ -49,6 +62,8 @@ def build(onefile: bool) -> Path:
                str(ROOT / "packaging" / "togadesk.spec"), "--", "--icons", str(icons["ico"].parent)]
     if onefile:
         command.append("--onefile")
+    if sys.platform.startswith("linux") and not full_icu:
+        command += ["--icu", str(trimmed_icu())]
     started = time.monotonic()
     subprocess.run(command, check=True, cwd=ROOT)
     print(f"build: PyInstaller took {time.monotonic() - started:.0f} s")
@@ -120,10 +135,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--onefile", action="store_true", help="build one self-unpacking file instead of a folder")
     parser.add_argument("--no-smoke", action="store_true", help="skip the smoke test")
+    parser.add_argument("--full-icu", action="store_true", help="ship Qt's whole ICU data (Linux; 15 MB more)")
     parser.add_argument("--startup", type=int, default=0, metavar="RUNS",
                         help="also time start to first paint over RUNS runs, beside the same from source")
     args = parser.parse_args()
-    target = build(args.onefile)
+    target = build(args.onefile, full_icu=args.full_icu)
     print(f"built: {target}")
     size_report(target, args.onefile)
     if not args.no_smoke:

@@ -95,3 +95,21 @@ def test_the_smoke_test_passes_and_writes_nothing_outside_its_temporary_folder(t
     assert lines[-1] == "smoke test passed"
     assert list(home.rglob("*")) == []
     assert list(scratch.iterdir()) == []  # its temporary folder is gone too
+
+
+def test_the_icu_package_is_rewritten_without_the_trees_qt_never_reads():
+    import trim_icu
+
+    library = trim_icu.find_library()
+    symbol, offset, size = trim_icu.data_symbol(library)
+    package = library.read_bytes()[offset:offset + size]
+    header, everything = trim_icu.items(package)
+    assert symbol == f"icudt{library.name.rsplit('.', 1)[1]}_dat"
+    assert trim_icu.items(trim_icu.pack(header, everything))[1] == everything  # packing loses nothing
+
+    _header, kept = trim_icu.items(trim_icu.trimmed(package))
+    names = {name.split("/", 1)[1] for name, _data in kept}
+    assert {"coll/root.res", "zoneinfo64.res", "cnvalias.icu", "metaZones.res", "res_index.res"} <= names
+    assert any(name.startswith("zone/") for name in names) and any(name.endswith(".cnv") for name in names)
+    assert not any(name.startswith(("brkitr/", "curr/", "unit/", "lang/", "region/", "translit/")) for name in names)
+    assert [name for name, _data in kept] == sorted(name for name, _data in kept)  # ICU binary-searches the table
