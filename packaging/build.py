@@ -87,6 +87,7 @@ def write_desktop_entry(target: Path, icon: Path) -> Path:
 
 def smoke_test(target: Path) -> list[str]:
     """Runs the build's --smoke-test; returns the problems found (empty when it passed)."""
+    from gui.settings import Secrets
     from gui.smoke_test import keyring_backends
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -100,20 +101,34 @@ def smoke_test(target: Path) -> list[str]:
         problems.append(f"the smoke test exited {result.returncode}")
     if result.stderr.strip():
         problems.append("the smoke test wrote to stderr:\n" + result.stderr)
+    lines = result.stdout.splitlines()
     expected = "keyring backends: " + ", ".join(keyring_backends())
-    if expected not in result.stdout.splitlines():
+    if expected not in lines:
         problems.append(f"the build does not find the keyring backends this Python finds ({expected})")
+    secrets = Secrets()
+    expected = f"keyring in use: {secrets.backend_name()} (usable: {secrets.keyring_usable()})"
+    if expected not in lines:  # e.g. none usable here: the build must fall back the same way
+        problems.append(f"the build chose another keyring than this Python does ({expected})")
     return problems
 
 
+def bare_window() -> Path:
+    """packaging/bare_window.py packaged onedir with PyInstaller's defaults: the floor to compare with."""
+    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR", "--onedir",
+                    "--distpath", str(ROOT / "build" / "bare-dist"), "--workpath", str(ROOT / "build" / "bare-work"),
+                    "--specpath", str(ROOT / "build"), "--name", "bare-window", "--strip",
+                    str(ROOT / "packaging" / "bare_window.py")], check=True, cwd=ROOT)
+    return ROOT / "build" / "bare-dist" / "bare-window" / ("bare-window.exe" if sys.platform == "win32"
+                                                           else "bare-window")
+
+
 def startup_ms(command: list[str], runs: int) -> float:
-    """Median time from process start to the main window's first paint (offscreen, demo data)."""
+    """Median time from process start to the main window's first paint (offscreen; the app runs its demo)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        process = subprocess.Popen([*command, "--smoke-test"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   text=True, env=env)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         for line in process.stdout:
             if line.startswith("main window painted"):
                 times.append((time.perf_counter() - started) * 1000)
@@ -149,10 +164,21 @@ def main() -> int:
         if problems:
             return 1
     if args.startup:
-        frozen = startup_ms([str(target)], args.startup)
-        source = startup_ms([sys.executable, str(ROOT / "main.py")], args.startup)
-        print(f"start-up to first paint (median of {args.startup}): {'onefile' if args.onefile else 'onedir'} "
-              f"{frozen:.0f} ms, from source {source:.0f} ms")
+        bare = bare_window()
+        runs = args.startup
+        figures = {  # interleaved per round would be fairer still; each median is over the same conditions
+            "app, packaged": startup_ms([str(target), "--smoke-test"], runs),
+            "bare window, packaged": startup_ms([str(bare)], runs),
+            "app, from source": startup_ms([sys.executable, str(ROOT / "main.py"), "--smoke-test"], runs),
+            "bare window, from source": startup_ms([sys.executable, str(ROOT / "packaging" / "bare_window.py")],
+                                                   runs),
+        }
+        print(f"start-up to first paint, median of {runs} ({'onefile' if args.onefile else 'onedir'}):")
+        for name, ms in figures.items():
+            print(f"  {name:26} {ms:6.0f} ms")
+        print(f"  packaged app / packaged bare window = "
+              f"{figures['app, packaged'] / figures['bare window, packaged']:.2f}x; from source "
+              f"{figures['app, from source'] / figures['bare window, from source']:.2f}x")
     return 0
 
 
