@@ -90,8 +90,7 @@ class LiveUpdates(QObject):
         self.planner.spread(now)
         self._last_sync = ""
         self._timer.start()
-        count = len(rows)
-        self.state_changed.emit(f"Watching {count} ticket{'s' if count != 1 else ''}")
+        self._report()
 
     @Slot(int)
     def set_on_screen(self, number: int | None) -> None:
@@ -103,6 +102,7 @@ class LiveUpdates(QObject):
         """A ticket fetched elsewhere (opened, created): plan its next check from now."""
         if self._service is not None:
             self.planner.track(number, self._status_of(number), time.monotonic())
+            self._report()
 
     def refresh_all(self) -> None:
         self.planner.everything_now(time.monotonic())
@@ -118,6 +118,7 @@ class LiveUpdates(QObject):
     def forget(self, number: int) -> None:
         """Removed from the list: never fetched in the background again (a webhook may bring it back)."""
         self.planner.forget(number)
+        self._report()
 
     def start_listener(self, host: str, port: int, path: str) -> str:
         """Starts the webhook listener; returns its URL (raises OSError if the port is taken)."""
@@ -184,6 +185,9 @@ class LiveUpdates(QObject):
         elif self._last_sync:
             pending = self.planner.in_flight
             self.state_changed.emit(f"Synced {self._last_sync}" + (f" · {pending} pending" if pending else ""))
+        else:  # nothing fetched in the background yet: say how many tickets will be (the demo learns them late)
+            count = self.planner.tracked
+            self.state_changed.emit(f"Watching {count} ticket{'s' if count != 1 else ''}")
 
     # ------------------------------------------------------------ webhooks
 

@@ -236,3 +236,11 @@ def test_when_the_network_comes_back_open_tickets_are_checked_at_once(live):
                                check_params_cb=lambda text: text.startswith("Synced")):
         live.desk.live._reachability(QNetworkInformation.Reachability.Online)
     assert any(r.path == f"/ticket/{SPEC_TICKET}" for r in list(live.sandbox.recent)[served:])
+
+
+def test_the_status_bar_counts_tickets_as_they_join_the_watch_list(live):
+    assert live.window.refreshed_label.text() == "Watching 0 tickets"
+    live.open(12345678)
+    assert live.window.refreshed_label.text() == "Watching 1 ticket"
+    live.window.ticket_removed.emit(12345678)
+    assert live.window.refreshed_label.text() == "Watching 0 tickets"

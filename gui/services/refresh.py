@@ -75,6 +75,10 @@ class RefreshPlanner:
         if self._entries.pop(number, None) is not None:
             self._counts = None
 
+    @property
+    def tracked(self) -> int:
+        return len(self._entries)
+
     def set_on_screen(self, number: int | None, now: float) -> None:
         self._on_screen = number
         if number in self._entries:
