@@ -9,6 +9,7 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import MutableMapping
 
 DESCRIPTION = """\
 TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa order APIs.
@@ -112,7 +113,20 @@ def run_smoke_test() -> int:
     return smoke_test.run()
 
 
+def restore_library_path(environ: MutableMapping[str, str] = os.environ) -> None:
+    """The packaged app on Linux runs with LD_LIBRARY_PATH pointing into its bundle; programs it starts
+    (xdg-open, the file manager, the browser) must get the system's libraries, not ours."""
+    if not getattr(sys, "frozen", False) or not sys.platform.startswith("linux"):
+        return
+    original = environ.pop("LD_LIBRARY_PATH_ORIG", None)  # PyInstaller keeps the value it replaced here
+    if original is not None:
+        environ["LD_LIBRARY_PATH"] = original
+    else:
+        environ.pop("LD_LIBRARY_PATH", None)
+
+
 def main(argv: list[str] | None = None) -> int:
+    restore_library_path()  # this process has loaded what it needs; only children read it
     args = parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"--port must be between 0 and 65535, not {args.port}.", file=sys.stderr)

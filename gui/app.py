@@ -49,7 +49,6 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(DESKTOP_FILE)  # Wayland and task bars match the window to the .desktop file
-    app.setWindowIcon(app_icon())
     return app
 
 
@@ -78,6 +77,7 @@ class Desk(QObject):
         self.window.explore_requested.connect(self.explore)
         self.window.about_requested.connect(self.show_about)
         self.settings_dialog: SettingsDialog | None = None
+        QApplication.setWindowIcon(app_icon())  # dialogs too; a build that lost the icon fails here, with a dialog
         self.window.setWindowIcon(badge_icon(0))
         self.live = LiveUpdates(self.runner, parent=self)
         self.tray = Tray(self.window, parent=self)
@@ -212,15 +212,19 @@ class Desk(QObject):
 def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
     """Shows the main window until the agent quits; returns the exit code."""
     app = make_application()
-    folder = data_dir()
-    log_file = logs.configure(folder / "logs", log_level)
-    crashes = CrashReporter(log_file).install()
-    log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
+    crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
+    desk: Desk | None = None
     try:
-        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=log_file)
+        folder = data_dir()
+        crashes.log_file = logs.configure(folder / "logs", log_level)
+        log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
+        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=crashes.log_file)
         desk.start()
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
         crashes.fatal(error)
+        if desk is not None:
+            desk.shutdown()
+        crashes.uninstall()
         return 1
     try:
         return app.exec()

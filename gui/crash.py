@@ -14,19 +14,21 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from .logs import redact
+
 log = logging.getLogger(__name__)
 
-Excepthook = type(sys.excepthook)
+FULL_TRACEBACKS = 3  # of one and the same error; then one line each, so a fault in a repaint cannot flood the log
 
 
 def message(error: BaseException, log_file: Path | None) -> str:
     """What the agent reads: short, with the error's kind and where the details are."""
     where = f"The details are in the log file:\n{log_file}" if log_file else "No log file is being written."
-    summary = f"{type(error).__name__}: {error}"
+    summary = redact(f"{type(error).__name__}: {error}")
     if len(summary) > 240:
         summary = summary[:240] + "…"
     summary = "\n".join(textwrap.wrap(summary, 80)) or summary  # long words too: the box must not overflow
@@ -35,13 +37,22 @@ def message(error: BaseException, log_file: Path | None) -> str:
             "If it happens again, send that file to your IT support.")
 
 
-class CrashReporter:
-    """Installed as ``sys.excepthook`` (and ``threading.excepthook``) for the app's lifetime."""
+class CrashReporter(QObject):
+    """Installed as ``sys.excepthook`` (and ``threading.excepthook``) for the app's lifetime.
+
+    Create it on the UI thread: an exception raised on a worker thread (PySide reports those
+    through ``sys.excepthook`` too) is logged there and its dialog is shown on the UI thread.
+    """
+
+    _show_later = Signal(object)
 
     def __init__(self, log_file: Path | None):
+        super().__init__()
         self.log_file = log_file
         self.box: QMessageBox | None = None
-        self._previous: tuple[Excepthook, object] | None = None
+        self._seen: dict[tuple[str, str], int] = {}
+        self._previous: tuple[object, object] | None = None
+        self._show_later.connect(self.show, Qt.ConnectionType.QueuedConnection)
 
     def install(self) -> CrashReporter:
         self._previous = (sys.excepthook, threading.excepthook)
@@ -58,16 +69,28 @@ class CrashReporter:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
-        log.critical("Unexpected error", exc_info=(kind, error, tb))
-        if sys.stderr is not None:  # a console, when there is one, gets the traceback too
-            sys.__excepthook__(kind, error, tb)
-        self.show(error)
+        self._log(kind, error, tb)
+        if QThread.currentThread() is self.thread():
+            self.show(error)
+        else:
+            self._show_later.emit(error)  # widgets belong to the UI thread
+
+    def _log(self, kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        key = (kind.__name__, str(error))
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
+        if seen <= FULL_TRACEBACKS:
+            log.critical("Unexpected error", exc_info=(kind, error, tb))
+            if sys.stderr is not None:  # a console, when there is one, gets the traceback too
+                sys.__excepthook__(kind, error, tb)
+        else:
+            log.critical("Unexpected error again (%d times): %s", seen, redact(f"{kind.__name__}: {error}"))
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
-        """A worker thread cannot show a dialog: the traceback goes to the log (tasks report their own errors)."""
+        """Python threads (the sandbox's, the webhook listener's): logged; their owners report failures."""
         log.critical("Unexpected error in thread %s", getattr(args.thread, "name", "?"),
                      exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
+    @Slot(object)
     def show(self, error: BaseException) -> QMessageBox | None:
         """A non-blocking dialog (one at a time); None when there is no QApplication to show it in."""
         if QApplication.instance() is None:
@@ -88,6 +111,7 @@ class CrashReporter:
         box.open()
         return box
 
+    @Slot()
     def _forget(self) -> None:
         self.box = None
 

@@ -15,20 +15,18 @@ def redact(text: str) -> str:
     return _AUTHORIZATION.sub(r"\1[redacted]", text)
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted record: the message, and any traceback or exception text with it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure(log_dir: Path | None, level: int = logging.INFO, *, to_stderr: bool = False) -> Path | None:
     """Sends logs to ``log_dir/togadesk.log`` (rotated) and optionally to standard error."""
     root = logging.getLogger()
     root.setLevel(level)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     path = None
     if log_dir is not None:
@@ -39,6 +37,5 @@ def configure(log_dir: Path | None, level: int = logging.INFO, *, to_stderr: boo
         handlers.append(logging.StreamHandler())
     for handler in handlers:
         handler.setFormatter(formatter)
-        handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     return path

@@ -113,3 +113,24 @@ def test_the_icu_package_is_rewritten_without_the_trees_qt_never_reads():
     assert any(name.startswith("zone/") for name in names) and any(name.endswith(".cnv") for name in names)
     assert not any(name.startswith(("brkitr/", "curr/", "unit/", "lang/", "region/", "translit/")) for name in names)
     assert [name for name, _data in kept] == sorted(name for name, _data in kept)  # ICU binary-searches the table
+
+
+def test_the_packaged_app_gives_programs_it_starts_the_systems_libraries_not_its_own(monkeypatch):
+    import main
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    environ = {"LD_LIBRARY_PATH": "/opt/togadesk/_internal", "LD_LIBRARY_PATH_ORIG": "/usr/local/lib"}
+    main.restore_library_path(environ)
+    assert environ == {"LD_LIBRARY_PATH": "/usr/local/lib"}
+    environ = {"LD_LIBRARY_PATH": "/opt/togadesk/_internal"}
+    main.restore_library_path(environ)
+    assert environ == {}
+
+
+def test_from_source_the_library_path_is_left_alone(monkeypatch):
+    import main
+
+    environ = {"LD_LIBRARY_PATH": "/usr/local/lib"}
+    main.restore_library_path(environ)
+    assert environ == {"LD_LIBRARY_PATH": "/usr/local/lib"}
