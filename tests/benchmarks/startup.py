@@ -7,8 +7,8 @@ Either prints one line ``FIRST_PAINT <time.time()>`` once the first paint of a m
 has been handled, then quits. ``first_paint_seconds(command, env)`` starts any command and
 times process start to that line, so another executable (the packaged app) can be timed the
 same way as long as it prints the same line. The app's folders (data, settings, logs) are
-whatever ``XDG_*`` variables the caller sets: the benchmark points them at a temporary
-folder, so nothing touches the agent's real data.
+whatever ``XDG_*`` variables the caller sets: ``isolated_env`` points them (and the keyring,
+and Python's bytecode cache) at a temporary folder, so nothing touches the agent's real data.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ def isolated_env(home: Path) -> dict[str, str]:
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[name] = str(home / name.lower())
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    # Bytecode cached as an installed app has it (this machine sets PYTHONDONTWRITEBYTECODE, which would make
+    # every start compile every module from source), kept in the temporary folder rather than the work tree.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return env
 
