@@ -570,3 +570,21 @@ def test_an_email_address_cannot_add_mail_headers_to_the_mailto_link(desk):
     href = desk.window.detail.email_label.text().split('href="', 1)[1].split('"', 1)[0]
     assert href.startswith("mailto:x@y.z%3Fcc%3Dboss@corp.example%26body%3D")
     assert "?" not in href and "&" not in href
+
+
+def test_a_selection_in_the_thread_survives_a_fresh_copy_that_brought_nothing_new(desk):
+    desk.open(SPEC_TICKET)
+    thread = desk.window.detail.thread
+    thread.selectAll()
+    selected = thread.textCursor().selectedText()
+    assert "Have you tried powering the system off then on?" in selected
+    desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))  # as a background refresh delivers it
+    assert thread.textCursor().selectedText() == selected
+
+
+def test_a_fresh_copy_with_a_new_reply_shows_it(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": "2026-01-05T10:00:00+00:00", "emailAddress": "x@y.z",
+                                          "message": "One more thing."})
+    desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))
+    assert "One more thing." in desk.window.detail.thread.toPlainText()
