@@ -194,8 +194,13 @@ def bench_list(sizes: list[int]) -> list[dict]:
                 elapsed = (time.perf_counter() - started) * 1000
                 key = header or "unread"
                 sorts[key] = max(sorts.get(key, 0.0), elapsed)
+        started = time.perf_counter()  # the first keystroke after a sort change pays for laying out the texts
+        model.set_filter(typing[-1])
+        view.viewport().repaint()
+        after_sort = (time.perf_counter() - started) * 1000
         results.append({
             "name": f"ticket list, {size:,} rows", "rows": size, "show_ms": shown_ms,
+            "filter_after_sort_ms": after_sort,
             "repaint_only_median_ms": statistics.median(repaints),
             "filter_median_ms": statistics.median(keystrokes), "filter_p95_ms": percentile(keystrokes, 0.95),
             "sort_max_ms": max(sorts.values()), "sort_ms": sorts, "memory_mb": memory,
@@ -393,7 +398,8 @@ def print_table(results: dict) -> None:
         print(f"{row['name']:44} shown {row['show_ms']:.0f} ms (target < 1000); "
               f"filter median {row['filter_median_ms']:.1f}"
               f" / p95 {row['filter_p95_ms']:.1f} ms (target p95 < 20; a bare repaint alone "
-              f"{row['repaint_only_median_ms']:.1f}); slowest sort {row['sort_max_ms']:.0f} ms"
+              f"{row['repaint_only_median_ms']:.1f}; first keystroke after a sort {row['filter_after_sort_ms']:.0f});"
+              f" slowest sort {row['sort_max_ms']:.0f} ms"
               f" (target < 100); list memory {row['memory_mb']:.0f} MB, peak RSS {row['max_rss_mb']:.0f} MB"
               f" (target < 300){grown}")
     for row in results["ui"]:
