@@ -6,6 +6,7 @@ import random
 
 from PySide6.QtCore import Qt
 
+from gui.models import ticket_table
 from gui.models.ticket_table import _SORT_KEYS, HEADERS, NUMBER, SUBJECT, TicketTableModel
 from gui.store import TicketRow
 
@@ -61,7 +62,8 @@ def reference(data: dict[int, TicketRow], column: int, order: Qt.SortOrder, text
             and (not priority or r.priority == priority)]
 
 
-def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_scan_shows(qapp):
+def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_scan_shows(qapp, monkeypatch):
+    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)  # idle-time copying caught at every stage
     rng = random.Random(11)
     data = {r.number: r for r in rows(300)}
     for i, number in enumerate(list(data)[:60]):  # ties, unread rows, unknown statuses, NULs and newlines
@@ -88,7 +90,9 @@ def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_sc
                                   row._replace(subject="Boot " + row.subject, search=row.search + " boot")])
             data[row.number] = changed
             model.upsert(changed)
-        elif action < 0.95:
+        elif action < 0.93:
+            qapp.processEvents()  # the event loop turns: search texts are being laid out
+        elif action < 0.96:
             number = rng.choice(list(data))
             del data[number]
             model.remove(number)
@@ -101,3 +105,18 @@ def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_sc
         listed = shown(model)
         if listed:
             assert (model.row_of(listed[0]), model.row_of(listed[-1])) == (0, len(listed) - 1)
+
+
+def test_a_row_changed_while_search_texts_are_laid_out_is_found_by_its_new_text(qapp, monkeypatch):
+    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)
+    data = rows(50)
+    model = TicketTableModel()
+    model.set_rows(data)
+    model.sort(NUMBER, Qt.SortOrder.AscendingOrder)
+    qapp.processEvents()  # some texts copied, not all
+    changed = data[0]._replace(replies=data[0].replies + 1, search=data[0].search + " zebra")
+    model.upsert(changed)  # same place in the list: patched in place
+    for _ in range(10):
+        qapp.processEvents()
+    model.set_filter("zebra")
+    assert shown(model) == [changed.number]

@@ -20,7 +20,7 @@ from itertools import compress, repeat
 from operator import and_, attrgetter, contains, eq
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from ..store import TicketRow
@@ -69,6 +69,7 @@ _FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgett
 _KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # columns whose keys depend on every row, not one
 _SEPARATOR = "\0"
 ORDERS_KEPT = 2  # sorted orders kept (about 12 MB each at 100,000 rows): flipping back and forth is free
+LAYOUT_SLICE = 5_000  # search texts copied per turn of the event loop (about 2 ms)
 RESULTS_KEPT = 24  # filter results kept per order: backspacing to an earlier text is free
 
 
@@ -96,6 +97,9 @@ class TicketTableModel(QAbstractTableModel):
         self._shown: list[TicketRow] = []
         self._shown_search: list[str] | _LazySearch = []
         self._unread = 0
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setInterval(0)
+        self._layout_timer.timeout.connect(self._lay_out_texts)
         self._text = ""
         self._status = ""
         self._priority = ""
@@ -181,7 +185,7 @@ class TicketTableModel(QAbstractTableModel):
         self._all = {row.number: row for row in rows}
         self._unread = sum(map(attrgetter("unread"), self._all.values()))
         self._rebuild()
-        self._apply(load=True)
+        self._apply()
 
     def upsert(self, row: TicketRow) -> None:
         """One changed ticket: a targeted dataChanged when it stays in place, else a re-filter."""
@@ -281,8 +285,7 @@ class TicketTableModel(QAbstractTableModel):
             at = self._index(rows, old)
             if at is not None:
                 rows[at] = row
-                if isinstance(searches, list):
-                    searches[at] = row.search
+                searches[at] = row.search
                 return
         self._sorted = None
 
@@ -306,20 +309,18 @@ class TicketTableModel(QAbstractTableModel):
             del self._orders[next(iter(self._orders))]
         return cached
 
-    def _apply(self, *, narrowing: bool = False, load: bool = False) -> None:
+    def _apply(self, *, narrowing: bool = False) -> None:
         """Filters the sorted rows (sorting once per sort change or data change, not per keystroke).
 
-        The sorted rows' search texts are copied side by side in memory when text is first
-        filtered in this order (at once when loading: the agent's next move is usually to type).
+        A new order's search texts are then copied side by side in memory a slice at a time
+        while the event loop is idle; a keystroke before that is done scans them where they are.
         """
         if self._sorted is None:
             self._sorted = self._sorted_rows()
             self._results.clear()
             narrowing = False
-        rows, searches = self._sorted
-        if isinstance(searches, _LazySearch) and (self._text or load):
-            self._sorted = rows, searches.contiguous()
-            self._orders[self._order_key()] = self._sorted
+        if isinstance(self._sorted[1], _LazySearch):
+            self._layout_timer.start()
         wanted = (self._text, self._status, self._priority)
         found = self._results.pop(wanted, None)
         if found is None:
@@ -338,6 +339,20 @@ class TicketTableModel(QAbstractTableModel):
         self._shown_search = found[1] if isinstance(found[1], _LazySearch) else list(found[1])
         self.endResetModel()
 
+    @Slot()
+    def _lay_out_texts(self) -> None:
+        searches = self._sorted[1] if self._sorted is not None else None
+        if not isinstance(searches, _LazySearch):
+            self._layout_timer.stop()
+            return
+        done = searches.step()
+        if done is not None:
+            self._sorted = self._sorted[0], done
+            self._orders[self._order_key()] = self._sorted
+            if self._shown_search is searches:
+                self._shown_search = done
+            self._layout_timer.stop()
+
     def _mask(self, rows: list[TicketRow], searches: list[str]) -> Iterator[bool]:
         """Whether each row passes the filter, in C-level loops (no Python code per row)."""
         tests: list[Iterator[bool]] = []
@@ -354,16 +369,26 @@ class TicketTableModel(QAbstractTableModel):
 
 
 class _LazySearch:
-    """The search texts of sorted rows, not yet copied side by side (sorting stays quick)."""
+    """The search texts of sorted rows while they are being copied side by side, a slice at a time."""
 
     def __init__(self, rows: list[TicketRow]):
         self._rows = rows
+        self._copied: list[str] = []
 
     def texts(self) -> list[str]:
-        return list(map(_SEARCH, self._rows))
+        """Every text now: the copies made so far, then the rows' own."""
+        return self._copied + list(map(_SEARCH, self._rows[len(self._copied):]))
 
-    def contiguous(self) -> list[str]:
-        return _contiguous(self.texts())
+    def __setitem__(self, at: int, text: str) -> None:
+        """A row changed in place (its row in ``rows`` is patched by the caller)."""
+        if at < len(self._copied):
+            self._copied[at] = text
+
+    def step(self) -> list[str] | None:
+        """Copies one more slice; the finished list once all are copied."""
+        start = len(self._copied)
+        self._copied.extend(_contiguous(list(map(_SEARCH, self._rows[start:start + LAYOUT_SLICE]))))
+        return self._copied if len(self._copied) >= len(self._rows) else None
 
 
 def _contiguous(texts: list[str]) -> list[str]:
