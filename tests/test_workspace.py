@@ -588,3 +588,31 @@ def test_a_fresh_copy_with_a_new_reply_shows_it(desk, sandbox):
                                           "message": "One more thing."})
     desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))
     assert "One more thing." in desk.window.detail.thread.toPlainText()
+
+
+def track_every_sandbox_ticket(desk: Desk, sandbox) -> list[int]:
+    numbers = sandbox.store.ticket_numbers()
+    for number in numbers:
+        desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
+    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    return numbers
+
+
+def test_f5_fetches_every_ticket_while_handing_the_runner_only_a_few_at_a_time(desk, sandbox):
+    numbers = track_every_sandbox_ticket(desk, sandbox)
+    assert len(numbers) > 40
+    before = sandbox.requests_served
+    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+        desk.window.refresh()
+        assert desk.runner.in_flight == desk.runner.pool.maxThreadCount() * 2  # the rest follow as answers come
+    assert sandbox.requests_served - before == len(numbers)
+    assert desk.window.refreshed_label.text().startswith("Refreshed ")
+
+
+def test_switching_environment_during_f5_stops_fetching_the_old_tickets(desk, sandbox):
+    numbers = track_every_sandbox_ticket(desk, sandbox)
+    sandbox.faults.latency_ms = 50
+    desk.window.refresh()
+    desk.window.set_service(None, "Not configured", AGENT)
+    desk.idle()
+    assert sandbox.requests_served - len(numbers) <= desk.runner.pool.maxThreadCount() * 2
