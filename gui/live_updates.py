@@ -85,8 +85,8 @@ class LiveUpdates(QObject):
             return
         now = time.monotonic()
         rows = service.store.tickets(service.env) if rows is None else rows
-        for row in rows:
-            self.planner.track(row.number, row.status, now)
+        for row in rows:  # not fresh: no interval worked out per ticket, spread() places them all just below
+            self.planner.track(row.number, row.status, now, fresh=False)
         self.planner.spread(now)
         self._last_sync = ""
         self._timer.start()

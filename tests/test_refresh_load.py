@@ -110,3 +110,27 @@ def test_the_ticket_on_screen_goes_first_when_many_are_due():
         planner.track(number, "OPEN", 0.0, fresh=False)
     planner.set_on_screen(7, 0.0)
     assert planner.due(1.0) == [7]
+
+
+def recounted_interval(planner: RefreshPlanner) -> float:
+    """The active interval as a full recount of the tracked tickets gives it."""
+    statuses = [planner._entries[n].status for n in planner._entries]
+    active = sum(1 for s in statuses if s in ("NEW_TICKET", "OPEN", "IN_PROGRESS"))
+    waiting = sum(1 for s in statuses if s not in ("NEW_TICKET", "OPEN", "IN_PROGRESS", "CLOSED"))
+    return planner.policy.active_interval(active, waiting)
+
+
+def test_the_active_interval_follows_tickets_joining_leaving_and_changing_status():
+    planner = RefreshPlanner(RefreshPolicy(), random.Random(3))
+    rng = random.Random(4)
+    for number in range(30_000_000, 30_003_000):
+        planner.track(number, rng.choice(STATUSES), 0.0)
+    assert planner.interval(30_000_000, "OPEN") == recounted_interval(planner) > 300
+    for number in range(30_000_000, 30_001_000, 3):
+        planner.forget(number)
+    for number in range(30_001_000, 30_002_000, 2):
+        planner.track(number, "CLOSED", 1.0)  # a status change seen on tracking
+    for number in range(30_002_000, 30_003_000, 5):
+        planner.finished(number, 2.0, status="AWAITING_USER", ok=True)  # and one seen in a refresh
+    planner.gone(30_002_999)
+    assert planner.interval(30_000_001, "OPEN") == recounted_interval(planner)

@@ -6,7 +6,8 @@ import random
 
 from PySide6.QtCore import Qt
 
-from gui.models.ticket_table import NUMBER, SUBJECT, TicketTableModel
+from gui.models import ticket_table
+from gui.models.ticket_table import _SORT_KEYS, HEADERS, NUMBER, SUBJECT, TicketTableModel
 from gui.store import TicketRow
 
 WORDS = ["printer", "office", "outlook", "password", "wifi", "battery", "boot", "screen", "keyboard"]
@@ -51,3 +52,71 @@ def test_an_update_while_filtered_is_placed_by_the_current_sort(qapp):
     current = [changed, *data[1:]]
     assert shown(model) == sorted((r.number for r in current if "boot n" in r.search), reverse=True)
     assert 1000 in shown(model)
+
+
+def reference(data: dict[int, TicketRow], column: int, order: Qt.SortOrder, text: str, status: str,
+              priority: str) -> list[int]:
+    """The list as a plain sort and scan of every row gives it: the specification the fast paths must meet."""
+    ordered = sorted(data.values(), key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+    return [r.number for r in ordered if text in r.search and (not status or r.status == status)
+            and (not priority or r.priority == priority)]
+
+
+def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_scan_shows(qapp, monkeypatch):
+    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)  # idle-time copying caught at every stage
+    rng = random.Random(11)
+    data = {r.number: r for r in rows(300)}
+    for i, number in enumerate(list(data)[:60]):  # ties, unread rows, unknown statuses, NULs and newlines
+        data[number] = data[number]._replace(unread=i % 3 == 0, status="ESCALATED" if i % 7 == 0 else "OPEN",
+                                             requester="N\0" if i % 11 == 0 else "Same", email="a@x.co",
+                                             search=f"{number} multi\nline boot")
+    model = TicketTableModel()
+    model.set_rows(list(data.values()))
+    column, order, text, status, priority = NUMBER, Qt.SortOrder.AscendingOrder, "", "", ""
+    model.sort(column, order)
+    for step in range(400):
+        action = rng.random()
+        if action < 0.2:
+            column, order = rng.randrange(len(HEADERS)), rng.choice(list(Qt.SortOrder))
+            model.sort(column, order)
+        elif action < 0.55:
+            text = rng.choice(["", text + rng.choice("bo ts"), text[:-1], "boot", "line", "10"])
+            status, priority = rng.choice([(status, priority)] * 3 + [("OPEN", ""), ("", "HIGH"), ("", "")])
+            model.set_filter(text, status, priority)
+        elif action < 0.9:
+            row = data[rng.choice(list(data))]
+            changed = rng.choice([row._replace(replies=row.replies + 1), row._replace(unread=not row.unread),
+                                  row._replace(status=rng.choice(["OPEN", "CLOSED", "NEW_STATUS"])),
+                                  row._replace(subject="Boot " + row.subject, search=row.search + " boot")])
+            data[row.number] = changed
+            model.upsert(changed)
+        elif action < 0.93:
+            qapp.processEvents()  # the event loop turns: search texts are being laid out
+        elif action < 0.96:
+            number = rng.choice(list(data))
+            del data[number]
+            model.remove(number)
+        else:
+            new = rows(1)[0]._replace(number=5000 + step, search=f"{5000 + step} boot new")
+            data[new.number] = new
+            model.upsert(new)
+        assert shown(model) == reference(data, column, order, text.strip().casefold(), status, priority), step
+        assert model.unread_count() == sum(r.unread for r in data.values()) and model.total() == len(data)
+        listed = shown(model)
+        if listed:
+            assert (model.row_of(listed[0]), model.row_of(listed[-1])) == (0, len(listed) - 1)
+
+
+def test_a_row_changed_while_search_texts_are_laid_out_is_found_by_its_new_text(qapp, monkeypatch):
+    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)
+    data = rows(50)
+    model = TicketTableModel()
+    model.set_rows(data)
+    model.sort(NUMBER, Qt.SortOrder.AscendingOrder)
+    qapp.processEvents()  # some texts copied, not all
+    changed = data[0]._replace(replies=data[0].replies + 1, search=data[0].search + " zebra")
+    model.upsert(changed)  # same place in the list: patched in place
+    for _ in range(10):
+        qapp.processEvents()
+    model.set_filter("zebra")
+    assert shown(model) == [changed.number]

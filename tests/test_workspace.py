@@ -570,3 +570,49 @@ def test_an_email_address_cannot_add_mail_headers_to_the_mailto_link(desk):
     href = desk.window.detail.email_label.text().split('href="', 1)[1].split('"', 1)[0]
     assert href.startswith("mailto:x@y.z%3Fcc%3Dboss@corp.example%26body%3D")
     assert "?" not in href and "&" not in href
+
+
+def test_a_selection_in_the_thread_survives_a_fresh_copy_that_brought_nothing_new(desk):
+    desk.open(SPEC_TICKET)
+    thread = desk.window.detail.thread
+    thread.selectAll()
+    selected = thread.textCursor().selectedText()
+    assert "Have you tried powering the system off then on?" in selected
+    desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))  # as a background refresh delivers it
+    assert thread.textCursor().selectedText() == selected
+
+
+def test_a_fresh_copy_with_a_new_reply_shows_it(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": "2026-01-05T10:00:00+00:00", "emailAddress": "x@y.z",
+                                          "message": "One more thing."})
+    desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))
+    assert "One more thing." in desk.window.detail.thread.toPlainText()
+
+
+def track_every_sandbox_ticket(desk: Desk, sandbox) -> list[int]:
+    numbers = sandbox.store.ticket_numbers()
+    for number in numbers:
+        desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
+    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    return numbers
+
+
+def test_f5_fetches_every_ticket_while_handing_the_runner_only_a_few_at_a_time(desk, sandbox):
+    numbers = track_every_sandbox_ticket(desk, sandbox)
+    assert len(numbers) > 40
+    before = sandbox.requests_served
+    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+        desk.window.refresh()
+        assert desk.runner.in_flight == desk.runner.pool.maxThreadCount() * 2  # the rest follow as answers come
+    assert sandbox.requests_served - before == len(numbers)
+    assert desk.window.refreshed_label.text().startswith("Refreshed ")
+
+
+def test_switching_environment_during_f5_stops_fetching_the_old_tickets(desk, sandbox):
+    numbers = track_every_sandbox_ticket(desk, sandbox)
+    sandbox.faults.latency_ms = 50
+    desk.window.refresh()
+    desk.window.set_service(None, "Not configured", AGENT)
+    desk.idle()
+    assert sandbox.requests_served - len(numbers) <= desk.runner.pool.maxThreadCount() * 2

@@ -56,7 +56,10 @@ class RefreshPlanner:
     _in_flight: set[int] = field(default_factory=set)
     _failures: int = 0
     _paused_until: float = 0.0
-    _counts: tuple[int, int] | None = None  # (active, waiting), recomputed when a status changes
+    # How many tracked tickets are active and waiting, kept up to date as tickets come, go and change
+    # status: recounting all of them per ticket made tracking 10,000 tickets at start-up take 6 s.
+    _active: int = 0
+    _waiting: int = 0
 
     # ------------------------------------------------------------ what we track
 
@@ -65,15 +68,15 @@ class RefreshPlanner:
         entry = self._entries.get(number)
         if entry is None:
             self._entries[number] = entry = _Entry(status, now)
-            self._counts = None
+            self._count(status, +1)
         elif entry.status != status:
-            entry.status = status
-            self._counts = None
+            self._set_status(entry, status)
         entry.due = self._next(number, status, now) if fresh else now
 
     def forget(self, number: int) -> None:
-        if self._entries.pop(number, None) is not None:
-            self._counts = None
+        entry = self._entries.pop(number, None)
+        if entry is not None:
+            self._count(entry.status, -1)
 
     @property
     def tracked(self) -> int:
@@ -142,8 +145,7 @@ class RefreshPlanner:
             self._paused_until = 0.0
             if entry is not None:
                 if status and status != entry.status:
-                    entry.status = status
-                    self._counts = None
+                    self._set_status(entry, status)
                 entry.due = self._next(number, entry.status, now)
             return
         self._failures += 1
@@ -170,12 +172,19 @@ class RefreshPlanner:
         if status == CLOSED:
             return float("inf")
         if status in ACTIVE:
-            if self._counts is None:
-                active = sum(1 for e in self._entries.values() if e.status in ACTIVE)
-                waiting = sum(1 for e in self._entries.values() if e.status not in ACTIVE and e.status != CLOSED)
-                self._counts = (active, waiting)
-            return p.active_interval(*self._counts)
+            return p.active_interval(self._active, self._waiting)
         return p.waiting_s
+
+    def _count(self, status: str, step: int) -> None:
+        if status in ACTIVE:
+            self._active += step
+        elif status != CLOSED:
+            self._waiting += step
+
+    def _set_status(self, entry: _Entry, status: str) -> None:
+        self._count(entry.status, -1)
+        entry.status = status
+        self._count(status, +1)
 
     def _next(self, number: int, status: str, now: float) -> float:
         interval = self.interval(number, status)

