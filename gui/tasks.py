@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from . import qtcompat  # noqa: F401  (before any signal is emitted)
 from .api import ApiError
 
 log = logging.getLogger(__name__)
