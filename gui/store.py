@@ -8,6 +8,7 @@ What the agent typed (drafts) is written at once and deleted only when the serve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -179,9 +180,19 @@ class LocalStore:
     # ----------------------------------------------------------------- tickets
 
     def tickets(self, env: str) -> list[TicketRow]:
-        with self._lock:
-            records = self._db.execute(_SELECT_ROWS, (env,)).fetchall()
+        """The environment's list, read on a connection of its own (WAL lets it run beside writes), so that a
+        long read on a worker never makes the UI thread's store calls wait for the shared connection."""
+        if self.path == ":memory:":
+            with self._lock:
+                records = self._db.execute(_SELECT_ROWS, (env,)).fetchall()
+        else:
+            with contextlib.closing(sqlite3.connect(self.path)) as reader:
+                records = reader.execute(_SELECT_ROWS, (env,)).fetchall()
         return [_to_row(r) for r in records]
+
+    def ticket_count(self, env: str) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM ticket WHERE env=?", (env,)).fetchone()[0]
 
     def ticket_numbers(self, env: str) -> list[int]:
         with self._lock:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtWidgets import QDialogButtonBox
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
@@ -616,3 +616,55 @@ def test_switching_environment_during_f5_stops_fetching_the_old_tickets(desk, sa
     desk.window.set_service(None, "Not configured", AGENT)
     desk.idle()
     assert sandbox.requests_served - len(numbers) <= desk.runner.pool.maxThreadCount() * 2
+
+
+def test_a_very_long_list_is_read_on_a_worker_and_shown_when_read(desk, sandbox, monkeypatch):
+    import gui.views.main_window as main_window
+
+    numbers = sandbox.store.ticket_numbers()[:6]
+    for number in numbers:
+        desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
+    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)  # "very long" for this test
+    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+        desk.window.set_service(desk.service, "Sandbox", AGENT)
+        assert desk.window.model.total() == 0  # the window is free at once; the list follows
+        assert desk.window.list_pane.count_label.text() == "Loading the ticket list…"
+    assert sorted(row.number for row in loaded.args[0]) == sorted(numbers)
+    assert desk.window.model.total() == len(numbers)
+    assert desk.window.list_pane.count_label.text() == f"{len(numbers)} tickets"
+
+
+def test_a_list_read_for_an_environment_left_meanwhile_is_dropped(desk, sandbox, monkeypatch):
+    import gui.views.main_window as main_window
+
+    for number in sandbox.store.ticket_numbers()[:6]:
+        desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
+    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
+    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    desk.window.set_service(None, "Not configured", AGENT)
+    desk.idle()
+    assert desk.window.model.total() == 0
+
+
+def test_a_long_thread_opens_with_its_latest_replies_and_unfolds_the_earlier_ones_on_request(desk, sandbox):
+    from gui.views.thread_html import SHOW_EARLIER
+    from gui.views.ticket_detail import LATEST_REPLIES
+
+    for i in range(LATEST_REPLIES + 10):
+        sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": f"2026-02-01T{i // 60:02d}:{i % 60:02d}:00+00:00",
+                                              "emailAddress": "x@y.z", "message": f"Reply number {i}."})
+    desk.open(SPEC_TICKET)
+    thread = desk.window.detail.thread
+    text = thread.toPlainText()
+    assert f"Reply number {LATEST_REPLIES + 9}." in text and "Reply number 10." in text
+    assert "Reply number 9." not in text and "Have you tried powering" not in text  # the two seeded replies too
+    assert "Show 12 earlier replies" in text
+    thread.anchorClicked.emit(QUrl(SHOW_EARLIER))  # what clicking that link does
+    text = thread.toPlainText()
+    assert "Reply number 0." in text and "Have you tried powering" in text
+    assert thread.verticalScrollBar().value() == 0
+
+
+def test_the_count_under_the_list_speaks_of_one_ticket_in_the_singular(desk):
+    desk.open(SPEC_TICKET)
+    assert desk.window.list_pane.count_label.text() == "1 ticket"

@@ -37,6 +37,8 @@ from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
 from .welcome import WelcomeView
 
+LIST_READ_AT_ONCE = 20_000  # tickets; reading these from SQLite takes about 50 ms, so before the first paint
+
 REFRESH_AHEAD_PER_WORKER = 2  # F5 keeps this many tickets per worker queued: workers never wait, the UI never floods
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
@@ -54,6 +56,7 @@ class MainWindow(QMainWindow):
     open_failed = Signal(str)
     refresh_finished = Signal()
     about_requested = Signal()
+    list_loaded = Signal(object)  # the environment's rows, once they are in the list
 
     def __init__(self, runner: TaskRunner, service: TicketService | None, environment: str, agent: Agent,
                  notice: str = "", settings: QSettings | None = None):
@@ -123,7 +126,6 @@ class MainWindow(QMainWindow):
         self.orders_tab.set_service(orders)
         self._environment = environment
         self.detail.set_service(service, agent)
-        self.model.set_rows(service.store.tickets(service.env) if service else [])  # from disk, before network
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
             action.setEnabled(service is not None)
         self.pages.setCurrentWidget(self.tabs if service is not None else self.welcome)
@@ -142,6 +144,28 @@ class MainWindow(QMainWindow):
         self.list_banner.hide()
         self.welcome.banner.hide()
         self._update_title()
+        self._load_list(service)  # last: its list_loaded starts the live updates, which set the status text
+
+    def _load_list(self, service: TicketService | None) -> None:
+        """The list from disk, before any network: read at once when small, on a worker when large."""
+        if service is None:
+            self.model.set_rows([])
+            return
+        if service.store.ticket_count(service.env) <= LIST_READ_AT_ONCE:
+            self._list_read(service, service.store.tickets(service.env))
+            return
+        self.model.set_rows([])
+        self.list_pane.count_label.setText("Loading the ticket list…")
+        self._runner.submit(service.store.tickets, service.env, on_done=lambda rows: self._list_read(service, rows),
+                            on_error=lambda error: self.notify(f"Could not read the ticket list: {error}"))
+
+    def _list_read(self, service: TicketService, rows: list) -> None:
+        if service is not self._service:
+            return  # the agent switched environment meanwhile
+        known = {row.number for row in rows}
+        rows.extend(row for row in self.model.rows() if row.number not in known)  # opened while it was read
+        self.model.set_rows(rows)
+        self.list_loaded.emit(rows)
 
     @Slot(object)
     def apply_saved(self, saved: Saved) -> None:

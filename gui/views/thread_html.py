@@ -82,12 +82,24 @@ def _entry(author: str, email: str | None, moment: datetime | None, body: str | 
     )
 
 
-def render_thread(ticket: Ticket, agent_email: str = "") -> str:
-    """The original message, then every reply in time order; the agent's own replies stand apart."""
+SHOW_EARLIER = "thread:earlier"  # the link that unfolds the replies a long thread starts with folded
+
+
+def render_thread(ticket: Ticket, agent_email: str = "", *, latest: int | None = None) -> str:
+    """The original message, then the replies in time order; the agent's own replies stand apart.
+
+    With ``latest``, a longer thread shows only its last ``latest`` replies after the original message,
+    and a link to unfold the earlier ones: laying out hundreds of replies stalls the window.
+    """
     own = agent_email.strip().casefold()
     replies = sorted(ticket.replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
     blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
                      css="original", label="opened the ticket", show_time=False)]
+    if latest is not None and len(replies) > latest:
+        earlier = len(replies) - latest
+        blocks.append(f'<p class="earlier"><a href="{SHOW_EARLIER}">Show {earlier} earlier '
+                      f'repl{"y" if earlier == 1 else "ies"}</a></p>')
+        replies = replies[earlier:]
     for reply in replies:
         mine = bool(own) and (reply.email_address or "").casefold() == own
         blocks.append(_entry(reply.author, reply.email_address, reply.replied_on, reply.message,
@@ -107,4 +119,5 @@ table.original { background-color: rgba(127, 127, 127, 0.10); }
 table.reply { background-color: rgba(127, 127, 127, 0.04); }
 table.own { background-color: rgba(46, 125, 50, 0.14); margin-left: 24px; }
 table { margin-bottom: 6px; }
+p.earlier { margin: 6px 0 12px 8px; }
 """

@@ -32,7 +32,7 @@ from ..services.tickets import REPLY_DRAFT, Agent, Collision, TicketService
 from ..tasks import TaskRunner
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
-from .thread_html import THREAD_CSS, order_numbers, render_thread
+from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
 
 DRAFT_SAVE_MS = 400
 
@@ -45,6 +45,9 @@ def _label(accessible: str, *, selectable: bool = True) -> QLabel:
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a link unfolds the rest
 
 
 class TicketDetailPane(QWidget):
@@ -66,6 +69,7 @@ class TicketDetailPane(QWidget):
         self._failed_number = 0
         self._change_field: tuple[str, QComboBox, str, int] | None = None
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
+        self._whole_thread = False  # the agent unfolded the earlier replies of this ticket
 
         self.banner = Banner()
         self.title = _label("Ticket subject")
@@ -224,6 +228,7 @@ class TicketDetailPane(QWidget):
         if switching:
             self.save_draft()
             self.banner.hide()
+            self._whole_thread = False
         self._ticket = ticket
         self.placeholder.hide()
         self.body.show()
@@ -265,7 +270,7 @@ class TicketDetailPane(QWidget):
         Opening a ticket shows the stored copy, then the server's, usually the same; and a
         selection the agent made in the thread survives a refresh that brought nothing new.
         """
-        html = render_thread(ticket, self.agent.email_address)
+        html = render_thread(ticket, self.agent.email_address, latest=None if self._whole_thread else LATEST_REPLIES)
         if keep_position and html == self._thread_html:
             return
         bar = self.thread.verticalScrollBar()
@@ -290,7 +295,11 @@ class TicketDetailPane(QWidget):
     @Slot(str)
     def _link_clicked(self, link: str) -> None:
         url = QUrl(link)
-        if url.scheme() == "order" and url.path().isdigit():
+        if link == SHOW_EARLIER and self._ticket is not None:
+            self._whole_thread = True
+            self._render_thread(self._ticket, keep_position=False)
+            self.thread.verticalScrollBar().setValue(0)  # the agent asked for the start of the thread
+        elif url.scheme() == "order" and url.path().isdigit():
             self.order_requested.emit(int(url.path()))
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)

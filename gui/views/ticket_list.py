@@ -181,7 +181,8 @@ class TicketListPane(QWidget):
     def _show_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
         unread = self.model.unread_count()
-        text = f"{shown} of {total} tickets" if shown != total else f"{total} tickets"
+        noun = "ticket" if total == 1 else "tickets"
+        text = f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"
         self.count_label.setText(text + (f" · {unread} unread" if unread else ""))
 
     @Slot()
