@@ -668,3 +668,11 @@ def test_a_long_thread_opens_with_its_latest_replies_and_unfolds_the_earlier_one
 def test_the_count_under_the_list_speaks_of_one_ticket_in_the_singular(desk):
     desk.open(SPEC_TICKET)
     assert desk.window.list_pane.count_label.text() == "1 ticket"
+
+
+def test_switching_environment_shows_only_the_new_environments_tickets(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    other = next(number for number in sandbox.store.ticket_numbers() if number != SPEC_TICKET)
+    desk.store.save_snapshot("beta", desk.client.get_ticket(other), seen=True)
+    desk.window.set_service(TicketService(desk.client, desk.store, "beta"), "Beta", AGENT)
+    assert [row.number for row in desk.window.model.rows()] == [other]

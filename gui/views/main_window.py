@@ -148,13 +148,12 @@ class MainWindow(QMainWindow):
 
     def _load_list(self, service: TicketService | None) -> None:
         """The list from disk, before any network: read at once when small, on a worker when large."""
+        self.model.set_rows([])  # nothing of the previous environment stays, whichever way the list comes
         if service is None:
-            self.model.set_rows([])
             return
         if service.store.ticket_count(service.env) <= LIST_READ_AT_ONCE:
             self._list_read(service, service.store.tickets(service.env))
             return
-        self.model.set_rows([])
         self.list_pane.count_label.setText("Loading the ticket list…")
         self._runner.submit(service.store.tickets, service.env, on_done=lambda rows: self._list_read(service, rows),
                             on_error=lambda error: self.notify(f"Could not read the ticket list: {error}"))
@@ -164,6 +163,7 @@ class MainWindow(QMainWindow):
             return  # the agent switched environment meanwhile
         known = {row.number for row in rows}
         rows.extend(row for row in self.model.rows() if row.number not in known)  # opened while it was read
+        # (the model was emptied when the read began, so these belong to this environment)
         self.model.set_rows(rows)
         self.list_loaded.emit(rows)
 
