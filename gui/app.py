@@ -7,6 +7,7 @@ agent changes settings.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import sqlite3
@@ -61,8 +62,10 @@ def data_dir() -> Path:
 
 def keep_long_list_out_of_gc(rows: list) -> None:
     """A list this long lives for the session: full garbage collections need not walk it (70-90 ms at 100,000
-    rows, each a tracked tuple). gc.freeze() moves what exists now out of their way; freed rows still go."""
-    if len(rows) > GC_FREEZE_ROWS:
+    rows, each a tracked tuple). gc.freeze() moves what exists now out of their way; rows freed later are
+    still freed (by reference count). Once per process: each freeze also keeps whatever cyclic garbage
+    exists at that moment (a few hundred objects), so it must not repeat at every environment switch."""
+    if len(rows) > GC_FREEZE_ROWS and not gc.get_freeze_count():
         gc.freeze()
 
 
@@ -216,6 +219,7 @@ class Desk(QObject):
 
     def close_connection(self) -> None:
         self.live.stop()
+        self.live.set_service(None)  # nothing reaches the old server while the next list is being read
         if self.connection is not None:
             self.connection.close()
             self.connection = None
@@ -240,7 +244,8 @@ def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
         crashes.fatal(error)
         if desk is not None:
-            desk.shutdown()
+            with contextlib.suppress(Exception):  # already failing; the first error is the one that matters
+                desk.shutdown()
         crashes.uninstall()
         return 1
     try:

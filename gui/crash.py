@@ -11,10 +11,11 @@ import logging
 import sys
 import textwrap
 import threading
+import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -69,26 +70,31 @@ class CrashReporter(QObject):
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
-        self._log(kind, error, tb)
-        if QThread.currentThread() is self.thread():
-            self.show(error)
-        else:
-            self._show_later.emit(error)  # widgets belong to the UI thread
+        if self._log(kind, error, tb) > 1:
+            return  # shown once: a fault that fires on every repaint must not bring the dialog straight back
+        self._show_later.emit(error)  # queued: shown by the UI thread's event loop, whichever thread raised
 
-    def _log(self, kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        key = (kind.__name__, str(error))
+    def _log(self, kind: type[BaseException], error: BaseException, tb: TracebackType | None,
+             where: str = "") -> int:
+        """Logs the error (its traceback the first few times); returns how often it has been seen."""
+        key = (kind.__name__, str(error)[:200])
+        if key not in self._seen and len(self._seen) >= 100:
+            self._seen.clear()  # bounded: a stream of distinct errors cannot grow it without end
         seen = self._seen[key] = self._seen.get(key, 0) + 1
         if seen <= FULL_TRACEBACKS:
-            log.critical("Unexpected error", exc_info=(kind, error, tb))
-            if sys.stderr is not None:  # a console, when there is one, gets the traceback too
-                sys.__excepthook__(kind, error, tb)
+            log.critical("Unexpected error%s", where, exc_info=(kind, error, tb))
+            if sys.stderr is not None:  # a console, when there is one, gets the (redacted) traceback too
+                sys.stderr.write(redact("".join(traceback.format_exception(kind, error, tb))))
         else:
-            log.critical("Unexpected error again (%d times): %s", seen, redact(f"{kind.__name__}: {error}"))
+            log.critical("Unexpected error%s again (%d times): %s", where, seen, redact(f"{kind.__name__}: {error}"))
+        return seen
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         """Python threads (the sandbox's, the webhook listener's): logged; their owners report failures."""
-        log.critical("Unexpected error in thread %s", getattr(args.thread, "name", "?"),
-                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        if args.exc_type is SystemExit:
+            return
+        self._log(args.exc_type, args.exc_value, args.exc_traceback,
+                  f" in thread {getattr(args.thread, 'name', '?')}")
 
     @Slot(object)
     def show(self, error: BaseException) -> QMessageBox | None:
@@ -119,7 +125,7 @@ class CrashReporter(QObject):
         """The app could not start: log it and wait for the agent to read the message."""
         log.critical("TOGaDesk Agent could not start", exc_info=error)
         if sys.stderr is not None:
-            sys.__excepthook__(type(error), error, error.__traceback__)
+            sys.stderr.write(redact("".join(traceback.format_exception(error))))
         if QApplication.instance() is not None:
             box = QMessageBox(QMessageBox.Icon.Critical, "TOGaDesk Agent could not start",
                               message(error, self.log_file))

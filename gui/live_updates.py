@@ -142,6 +142,11 @@ class LiveUpdates(QObject):
         self._timer.stop()
         self.stop_listener()
 
+    @property
+    def running(self) -> bool:
+        """Background refresh is on for an environment."""
+        return self._service is not None and self._timer.isActive()
+
     # ------------------------------------------------------------ the loop
 
     @Slot()

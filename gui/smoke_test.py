@@ -138,6 +138,10 @@ def _run(folder: Path, timeout_s: float, say: Callable[[str], None], problems: l
             app.exec()
             if not state["painted"]:
                 problems.append("the main window was never painted")
+            listed = desk.window.model.total()
+            say(f"ticket list: {listed} tickets, background refresh {'on' if desk.live.running else 'OFF'}")
+            if not listed or not desk.live.running:
+                problems.append("the demo's tickets were not listed and watched")
             desk.window.close()
             # After the window, so build.py's start-up timing (to "main window painted") is the app's alone.
             say("keyring backends: " + ", ".join(keyring_backends()))

@@ -64,7 +64,8 @@ def test_an_error_that_repeats_while_its_dialog_is_open_shows_one_dialog(qtbot, 
             raise ValueError("again")
         except ValueError as error:
             reporter.handle(type(error), error, error.__traceback__)
-    assert len(visible_boxes()) == 1
+    qtbot.waitUntil(lambda: len(visible_boxes()) == 1)
+    assert reporter.box is visible_boxes()[0]  # the repeats were logged, not queued for a dialog of their own
 
 
 def test_the_log_level_comes_from_the_environment_unless_given(monkeypatch):
@@ -100,3 +101,29 @@ def test_about_shows_the_version_qt_python_and_where_data_and_log_live(qtbot, tm
         dialog.close()
     finally:
         desk.shutdown()
+
+
+def raise_and_report(reporter: CrashReporter, error: Exception) -> None:
+    try:
+        raise error
+    except Exception as raised:
+        reporter.handle(type(raised), raised, raised.__traceback__)
+
+
+def test_a_closed_error_dialog_does_not_come_back_for_the_same_error_but_does_for_another(qtbot, reporter):
+    raise_and_report(reporter, ValueError("on every repaint"))
+    qtbot.waitUntil(lambda: len(visible_boxes()) == 1)
+    visible_boxes()[0].close()
+    qtbot.waitUntil(lambda: not visible_boxes())
+    raise_and_report(reporter, ValueError("on every repaint"))
+    assert not visible_boxes()
+    raise_and_report(reporter, KeyError("something else"))
+    qtbot.waitUntil(lambda: len(visible_boxes()) == 1)
+
+
+def test_a_repeating_error_logs_its_traceback_a_few_times_then_one_line(reporter, log_file):
+    for _ in range(10):
+        raise_and_report(reporter, ValueError("again and again"))
+    logged = log_file.read_text()
+    assert logged.count("Traceback") == 3
+    assert "again (10 times): ValueError: again and again" in logged

@@ -676,3 +676,91 @@ def test_switching_environment_shows_only_the_new_environments_tickets(desk, san
     desk.store.save_snapshot("beta", desk.client.get_ticket(other), seen=True)
     desk.window.set_service(TicketService(desk.client, desk.store, "beta"), "Beta", AGENT)
     assert [row.number for row in desk.window.model.rows()] == [other]
+
+
+def hold_list_reads(desk, monkeypatch) -> threading.Event:
+    """Reads of the whole list take their snapshot at once, then wait until the test lets them finish."""
+    import gui.views.main_window as main_window
+
+    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
+    gate = threading.Event()
+    real = desk.store.tickets
+
+    def held(env: str):
+        rows = real(env)
+        gate.wait(WAIT / 1000)
+        return rows
+
+    monkeypatch.setattr(desk.store, "tickets", held)
+    return gate
+
+
+def store_sandbox_tickets(desk, sandbox, count: int = 6) -> list[int]:
+    numbers = [n for n in sandbox.store.ticket_numbers() if n != SPEC_TICKET][:count]
+    for number in numbers:
+        desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
+    return numbers
+
+
+def test_a_ticket_removed_while_the_long_list_is_read_stays_removed(desk, sandbox, monkeypatch):
+    numbers = store_sandbox_tickets(desk, sandbox)
+    gate = hold_list_reads(desk, monkeypatch)
+    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    desk.open(numbers[0])
+    desk.window.list_pane.select(numbers[0])
+    desk.window.remove_current()
+    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+        gate.set()
+    assert numbers[0] not in [row.number for row in loaded.args[0]]
+    assert numbers[0] not in [row.number for row in desk.window.model.rows()]
+
+
+def test_a_ticket_refreshed_while_the_long_list_is_read_keeps_its_newer_row(desk, sandbox, monkeypatch):
+    numbers = store_sandbox_tickets(desk, sandbox)
+    stored = next(row for row in desk.store.tickets("sandbox") if row.number == numbers[1])
+    gate = hold_list_reads(desk, monkeypatch)
+    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    sandbox.store.add_reply(numbers[1], {"repliedOn": "2026-11-01T10:00:00+00:00", "emailAddress": "x@y.z",
+                                         "message": "Any news?"})
+    desk.open(numbers[1])
+    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT):
+        gate.set()
+    row = next(row for row in desk.window.model.rows() if row.number == numbers[1])
+    assert row.replies == stored.replies + 1
+    assert sorted(r.number for r in desk.window.model.rows()) == sorted(numbers)
+
+
+def test_a_list_that_cannot_be_read_says_so_offers_retry_and_still_starts_background_refresh(desk, sandbox,
+                                                                                            monkeypatch):
+    import sqlite3
+
+    import gui.views.main_window as main_window
+
+    store_sandbox_tickets(desk, sandbox)
+    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
+    real = desk.store.tickets
+    monkeypatch.setattr(desk.store, "tickets", lambda env: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O")))
+    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+        desk.window.set_service(desk.service, "Sandbox", AGENT)
+    assert loaded.args[0] == []
+    banner = desk.window.list_banner
+    assert banner.isVisible() and "Could not read the ticket list" in banner.text()
+    assert banner.retry_button.isVisible()
+    monkeypatch.setattr(desk.store, "tickets", real)
+    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+        banner.retry_button.click()
+    assert len(loaded.args[0]) == 6
+
+
+def test_a_new_reply_in_a_folded_thread_is_added_below_without_folding_more(desk, sandbox):
+    from gui.views.ticket_detail import LATEST_REPLIES
+
+    for i in range(LATEST_REPLIES + 10):
+        sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": f"2026-02-01T{i // 60:02d}:{i % 60:02d}:00+00:00",
+                                              "emailAddress": "x@y.z", "message": f"Reply number {i}."})
+    desk.open(SPEC_TICKET)
+    sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": "2026-03-01T00:00:00+00:00", "emailAddress": "x@y.z",
+                                          "message": "The newest reply."})
+    desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))  # as a background refresh delivers it
+    text = desk.window.detail.thread.toPlainText()
+    assert "Show 12 earlier replies" in text and "Reply number 10." in text and "The newest reply." in text

@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
         self._refresh_errors: list[str] = []
         self._refresh_queue: deque[tuple[int, bool]] = deque()  # (number, on screen) not yet handed to the runner
         self._refresh_submitted = 0  # handed over, not yet answered
+        self._loading: TicketService | None = None  # a long list being read from disk on a worker
+        self._removed_while_loading: set[int] = set()
         self._orders: OrderService | None = None
         self.resize(1200, 760)
 
@@ -149,23 +151,39 @@ class MainWindow(QMainWindow):
     def _load_list(self, service: TicketService | None) -> None:
         """The list from disk, before any network: read at once when small, on a worker when large."""
         self.model.set_rows([])  # nothing of the previous environment stays, whichever way the list comes
+        self._removed_while_loading = set()
+        self._loading = None
         if service is None:
             return
         if service.store.ticket_count(service.env) <= LIST_READ_AT_ONCE:
             self._list_read(service, service.store.tickets(service.env))
             return
+        self._loading = service
         self.list_pane.count_label.setText("Loading the ticket list…")
         self._runner.submit(service.store.tickets, service.env, on_done=lambda rows: self._list_read(service, rows),
-                            on_error=lambda error: self.notify(f"Could not read the ticket list: {error}"))
+                            on_error=lambda error: self._list_failed(service, error))
 
     def _list_read(self, service: TicketService, rows: list) -> None:
+        """The stored rows, merged with what happened while they were read: tickets opened, refreshed or
+        edited meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
         if service is not self._service:
             return  # the agent switched environment meanwhile
-        known = {row.number for row in rows}
-        rows.extend(row for row in self.model.rows() if row.number not in known)  # opened while it was read
-        # (the model was emptied when the read began, so these belong to this environment)
+        newer = {row.number: row for row in self.model.rows()}
+        rows = [newer.pop(row.number, row) for row in rows if row.number not in self._removed_while_loading]
+        rows.extend(newer.values())
+        self._loading = None
+        self._removed_while_loading = set()
         self.model.set_rows(rows)
         self.list_loaded.emit(rows)
+
+    def _list_failed(self, service: TicketService, error: ApiError) -> None:
+        if service is not self._service:
+            return
+        self._loading = None
+        self._removed_while_loading = set()
+        self.list_pane.show_count()  # instead of "Loading…"
+        self.notify(f"Could not read the ticket list on this computer: {error}", retry=lambda: self._load_list(service))
+        self.list_loaded.emit(self.model.rows())  # background refresh still watches what is listed
 
     @Slot(object)
     def apply_saved(self, saved: Saved) -> None:
@@ -392,6 +410,8 @@ class MainWindow(QMainWindow):
             return
         self._service.remove(number)
         self.model.remove(number)
+        if self._loading is not None:
+            self._removed_while_loading.add(number)  # the list being read from disk may still hold it
         self.ticket_removed.emit(number)
         self.detail.clear()
         self.statusBar().showMessage(f"#{number} removed from this list (the server still has it).", 5000)

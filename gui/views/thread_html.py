@@ -85,18 +85,18 @@ def _entry(author: str, email: str | None, moment: datetime | None, body: str | 
 SHOW_EARLIER = "thread:earlier"  # the link that unfolds the replies a long thread starts with folded
 
 
-def render_thread(ticket: Ticket, agent_email: str = "", *, latest: int | None = None) -> str:
+def render_thread(ticket: Ticket, agent_email: str = "", *, folded: int = 0) -> str:
     """The original message, then the replies in time order; the agent's own replies stand apart.
 
-    With ``latest``, a longer thread shows only its last ``latest`` replies after the original message,
-    and a link to unfold the earlier ones: laying out hundreds of replies stalls the window.
+    ``folded``: how many of the earliest replies stand folded behind a link that unfolds them
+    (laying out hundreds of replies stalls the window).
     """
     own = agent_email.strip().casefold()
     replies = sorted(ticket.replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
     blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
                      css="original", label="opened the ticket", show_time=False)]
-    if latest is not None and len(replies) > latest:
-        earlier = len(replies) - latest
+    earlier = min(max(folded, 0), len(replies))
+    if earlier:
         blocks.append(f'<p class="earlier"><a href="{SHOW_EARLIER}">Show {earlier} earlier '
                       f'repl{"y" if earlier == 1 else "ies"}</a></p>')
         replies = replies[earlier:]

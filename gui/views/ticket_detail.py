@@ -47,7 +47,7 @@ def _label(accessible: str, *, selectable: bool = True) -> QLabel:
     return label
 
 
-LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a link unfolds the rest
+LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a link unfolds the rest (see tooltip)
 
 
 class TicketDetailPane(QWidget):
@@ -69,7 +69,7 @@ class TicketDetailPane(QWidget):
         self._failed_number = 0
         self._change_field: tuple[str, QComboBox, str, int] | None = None
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
-        self._whole_thread = False  # the agent unfolded the earlier replies of this ticket
+        self._folded = 0  # earliest replies of this ticket folded away; fixed until another ticket or unfolding
 
         self.banner = Banner()
         self.title = _label("Ticket subject")
@@ -112,7 +112,8 @@ class TicketDetailPane(QWidget):
         self.thread.setOpenLinks(False)  # we route links: orders to the Orders tab, the rest to the OS
         self.thread.anchorClicked.connect(self._anchor_clicked)
         self.thread.setAccessibleName("Conversation")
-        self.thread.setToolTip("The original message and every reply, oldest first")
+        self.thread.setToolTip("The original message and the replies, oldest first (a long thread opens with its "
+                                "latest 50: click Show earlier replies for the rest)")
         self.thread.document().setDefaultStyleSheet(THREAD_CSS)
 
         self.from_label = _label("Replying as", selectable=False)
@@ -228,7 +229,7 @@ class TicketDetailPane(QWidget):
         if switching:
             self.save_draft()
             self.banner.hide()
-            self._whole_thread = False
+            self._folded = max(0, len(ticket.replies) - LATEST_REPLIES)  # new replies then add below, nothing jumps
         self._ticket = ticket
         self.placeholder.hide()
         self.body.show()
@@ -270,7 +271,7 @@ class TicketDetailPane(QWidget):
         Opening a ticket shows the stored copy, then the server's, usually the same; and a
         selection the agent made in the thread survives a refresh that brought nothing new.
         """
-        html = render_thread(ticket, self.agent.email_address, latest=None if self._whole_thread else LATEST_REPLIES)
+        html = render_thread(ticket, self.agent.email_address, folded=self._folded)
         if keep_position and html == self._thread_html:
             return
         bar = self.thread.verticalScrollBar()
@@ -296,7 +297,7 @@ class TicketDetailPane(QWidget):
     def _link_clicked(self, link: str) -> None:
         url = QUrl(link)
         if link == SHOW_EARLIER and self._ticket is not None:
-            self._whole_thread = True
+            self._folded = 0
             self._render_thread(self._ticket, keep_position=False)
             self.thread.verticalScrollBar().setValue(0)  # the agent asked for the start of the thread
         elif url.scheme() == "order" and url.path().isdigit():

@@ -103,10 +103,10 @@ class TicketListPane(QWidget):
         self._keep: int | None = None
         model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._restore_selection)
-        model.modelReset.connect(self._show_count)
-        model.dataChanged.connect(self._show_count)
+        model.modelReset.connect(self.show_count)
+        model.dataChanged.connect(self.show_count)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self._show_count()
+        self.show_count()
 
     # ------------------------------------------------------------- actions
 
@@ -178,7 +178,7 @@ class TicketListPane(QWidget):
             self.table.selectionModel().blockSignals(False)
 
     @Slot()
-    def _show_count(self) -> None:
+    def show_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
         unread = self.model.unread_count()
         noun = "ticket" if total == 1 else "tickets"

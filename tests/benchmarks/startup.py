@@ -101,6 +101,9 @@ def run_bare() -> int:
 def run_app() -> int:
     """Exactly what ``main.py --demo`` does: gui.app.run builds the Desk; we only watch for the paint."""
     sys.path.insert(0, str(ROOT))
+    import main
+
+    main.import_non_qt_layers()  # as main.py does before the app
     from gui.app import make_application, run
 
     make_application(sys.argv[:1])
