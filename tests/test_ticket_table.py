@@ -120,3 +120,25 @@ def test_a_row_changed_while_search_texts_are_laid_out_is_found_by_its_new_text(
         qapp.processEvents()
     model.set_filter("zebra")
     assert shown(model) == [changed.number]
+
+
+def test_rows_sorted_in_advance_on_a_worker_show_exactly_as_the_model_sorts_them(qapp):
+    data = rows()
+    for column in range(len(HEADERS)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            plain, prepared = TicketTableModel(), TicketTableModel()
+            plain.sort(column, order)
+            prepared.sort(column, order)
+            plain.set_rows(list(data))
+            copy = list(data)
+            prepared.set_rows(copy, ticket_table.sorted_in_advance(copy, prepared.sort_key()))
+            assert shown(prepared) == shown(plain)
+
+
+def test_rows_sorted_in_advance_for_another_order_are_sorted_again(qapp):
+    data = rows()
+    model = TicketTableModel()
+    ready = ticket_table.sorted_in_advance(data, model.sort_key())
+    model.sort(SUBJECT, Qt.SortOrder.AscendingOrder)  # the agent clicked a header while the list was read
+    model.set_rows(data, ready)
+    assert shown(model) == [row.number for row in sorted(data, key=_SORT_KEYS[SUBJECT])]

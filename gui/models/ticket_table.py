@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, repeat
 from operator import and_, attrgetter, contains, eq
@@ -181,10 +182,19 @@ class TicketTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ our API
 
-    def set_rows(self, rows: list[TicketRow]) -> None:
+    def sort_key(self) -> tuple[int, bool]:
+        """(column, descending) of the current order, for ``sorted_in_advance`` on a worker."""
+        return self._order_key()
+
+    def set_rows(self, rows: list[TicketRow], ready: SortedInAdvance | None = None) -> None:
+        """All rows at once. ``ready``: these very rows already sorted on a worker (used if the order still holds)."""
         self._all = {row.number: row for row in rows}
         self._unread = sum(map(attrgetter("unread"), self._all.values()))
         self._rebuild()
+        if ready is not None and ready.rows is rows and ready.key == self._order_key() and len(self._all) == len(rows):
+            column, _descending = ready.key
+            self._keys[column] = ready.keys
+            self._orders[ready.key] = ready.ordered, _LazySearch(ready.ordered)
         self._apply()
 
     def upsert(self, row: TicketRow) -> None:
@@ -398,6 +408,23 @@ def _contiguous(texts: list[str]) -> list[str]:
     """
     parts = _SEPARATOR.join(texts).split(_SEPARATOR)
     return parts if len(parts) == len(texts) else texts
+
+
+@dataclass(frozen=True)
+class SortedInAdvance:
+    rows: list[TicketRow]
+    key: tuple[int, bool]
+    keys: list[Any]
+    ordered: list[TicketRow]
+
+
+def sorted_in_advance(rows: list[TicketRow], key: tuple[int, bool]) -> SortedInAdvance:
+    """The model's sort of ``rows`` done ahead, on a worker (plain Python, no Qt): a long list then reaches
+    the UI thread ready to show. ``key`` is the model's ``sort_key()`` when the read began."""
+    column, descending = key
+    keys = _column_keys(column, rows, rows)
+    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+    return SortedInAdvance(rows, key, keys, list(map(rows.__getitem__, order)))
 
 
 def _column_keys(column: int, rows: list[TicketRow], every: list[TicketRow]) -> list[Any]:

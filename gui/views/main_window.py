@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..api import ApiError, NotFoundError, Order, Ticket
 from ..api import validation as v
-from ..models.ticket_table import TicketTableModel
+from ..models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
 from ..services.orders import OrderService
 from ..services.tickets import Agent, TicketService
 from ..store import Change, Saved
@@ -160,20 +160,27 @@ class MainWindow(QMainWindow):
             return
         self._loading = service
         self.list_pane.count_label.setText("Loading the ticket list…")
-        self._runner.submit(service.store.tickets, service.env, on_done=lambda rows: self._list_read(service, rows),
+
+        def read_and_sort(order: tuple[int, bool]) -> SortedInAdvance:  # on a worker: SQLite, then the sort
+            return sorted_in_advance(service.store.tickets(service.env), order)
+
+        self._runner.submit(read_and_sort, self.model.sort_key(),
+                            on_done=lambda ready: self._list_read(service, ready.rows, ready),
                             on_error=lambda error: self._list_failed(service, error))
 
-    def _list_read(self, service: TicketService, rows: list) -> None:
+    def _list_read(self, service: TicketService, rows: list, ready: SortedInAdvance | None = None) -> None:
         """The stored rows, merged with what happened while they were read: tickets opened, refreshed or
         edited meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
         if service is not self._service:
             return  # the agent switched environment meanwhile
         newer = {row.number: row for row in self.model.rows()}
-        rows = [newer.pop(row.number, row) for row in rows if row.number not in self._removed_while_loading]
-        rows.extend(newer.values())
+        if newer or self._removed_while_loading:
+            rows = [newer.pop(row.number, row) for row in rows if row.number not in self._removed_while_loading]
+            rows.extend(newer.values())
+            ready = None  # sorted before these changes: the model sorts the merged list itself
         self._loading = None
         self._removed_while_loading = set()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, ready)
         self.list_loaded.emit(rows)
 
     def _list_failed(self, service: TicketService, error: ApiError) -> None:
