@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-import keyring
 from PySide6.QtCore import QSettings
 
 log = logging.getLogger(__name__)
@@ -129,6 +128,8 @@ class Secrets:
         keyring's own OS backends have priority >= 1; keyrings.alt's file backends (plaintext or
         weakly encrypted files on disk) sit below 1 and are refused.
         """
+        import keyring  # here, not at the top: about 45 ms that start-up need not pay
+
         try:
             backend = keyring.get_keyring()
             priority = float(getattr(backend, "priority", 0))
@@ -139,6 +140,8 @@ class Secrets:
 
     @staticmethod
     def backend_name() -> str:
+        import keyring
+
         try:
             backend = keyring.get_keyring()
         except Exception:
@@ -151,6 +154,8 @@ class Secrets:
             return self._memory[key]
         if not profile.public_key or not self.keyring_usable():
             return ""
+        import keyring
+
         try:
             return keyring.get_password(*key) or ""
         except Exception as error:  # D-Bus, locked store, anything: never crash, never log the value
@@ -161,6 +166,8 @@ class Secrets:
         """Stores the secret; True when it went to the OS keyring, False when kept in memory only."""
         key = (profile.keyring_service, profile.public_key)
         if self.keyring_usable():
+            import keyring
+
             try:
                 keyring.set_password(*key, secret)
                 self._memory.pop(key, None)
