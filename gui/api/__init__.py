@@ -1,9 +1,13 @@
-"""The vendor API: signing, the shared client, models and errors. Imports nothing from Qt."""
+"""The vendor API: signing, the shared client, models and errors. Imports nothing from Qt.
+
+Importing it does not import requests or urllib3 either: the first ``TogaClient`` does.
+"""
 
 from .client import DEFAULT_TIMEOUT, TogaClient
 from .errors import (
     ApiError,
     AuthError,
+    CancelledError,
     ConflictError,
     NetworkError,
     NotFoundError,
@@ -23,6 +27,7 @@ __all__ = [
     "SAMPLE_SECRET_KEY",
     "ApiError",
     "AuthError",
+    "CancelledError",
     "ConflictError",
     "NetworkError",
     "NotFoundError",

@@ -3,6 +3,10 @@
 It owns signing, the connection pool, timeouts, retries and the mapping of every
 failure to an ``ApiError``, so no caller repeats them. It is safe to share between
 worker threads: the Session is fully configured here and never mutated afterwards.
+
+``cancel()`` (any thread) ends every call at once, so quitting or switching server never
+waits for a silent server. requests and urllib3 live in ``transport``, imported by the
+first client rather than by ``import gui.api``, to keep them off the start-up path.
 """
 
 from __future__ import annotations
@@ -12,19 +16,14 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from typing import TYPE_CHECKING, Any
 
 from . import validation as v
 from .errors import (
     ApiError,
     AuthError,
+    CancelledError,
     ConflictError,
-    NetworkError,
     NotFoundError,
     ResponseError,
     ServerError,
@@ -32,6 +31,9 @@ from .errors import (
 )
 from .models import Order, Priority, Status, Ticket
 from .signing import HmacAuth
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +57,12 @@ _STATUS_WORDS = {
 }
 
 
-class _CookieRefusal(requests.cookies.cookielib.DefaultCookiePolicy):
-    """The API uses no cookies; refusing them keeps the shared Session free of mutation."""
-
-    def set_ok(self, cookie, request):
-        return False
-
-
 class TogaClient:
     """A signed client for the TOGaDesk ticketing and TOGa order APIs.
 
     ``timeout`` is seconds for both connect and read, or a ``(connect, read)`` tuple.
+    Once ``cancel()`` or ``close()`` is called the client stays cancelled: every call,
+    running or new, raises ``CancelledError``; a new environment makes a new client.
     """
 
     def __init__(
@@ -90,18 +87,33 @@ class TogaClient:
         self.backoff = backoff
         self._clock_offset = timedelta(0)
         self._auth = HmacAuth(public_key, secret_key, clock=self._now)
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.cookies.set_policy(_CookieRefusal())
-        session.headers.update({"Accept": "application/json", "User-Agent": "TOGaDesk-Agent"})
-        self._session = session
+        from . import transport  # requests + urllib3: paid by the first client, not by start-up
+
+        self._switch = transport.CancelSwitch()
+        self._session = transport.new_session(self._switch, pool_size)
 
     def __repr__(self) -> str:
         return f"TogaClient(base_url={self.base_url!r}, public_key={self.public_key!r})"
 
+    def cancel(self) -> None:
+        """Ends every call of this client for good; safe from any thread, returns at once.
+
+        Calls blocked in a connect, send or receive are cut off within milliseconds, a
+        backoff pause ends, and later calls raise ``CancelledError`` without sending, so no
+        worker outlives the window or the server it was talking to.
+        """
+        if not self._switch.cancelled:
+            log.info("Cancelling the client for %s", self.base_url)
+        self._switch.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once ``cancel()`` or ``close()`` has been called: this client sends nothing more."""
+        return self._switch.cancelled
+
     def close(self) -> None:
+        """Cancels, then closes the pooled connections. Safe to call more than once."""
+        self.cancel()
         self._session.close()
 
     def __enter__(self) -> TogaClient:
@@ -235,18 +247,28 @@ class TogaClient:
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """Sends one call with the retry rules and returns the JSON object of a successful answer."""
+        from . import transport  # imported by __init__ already: a dictionary look-up
+
         url = self.base_url + path
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         clock_fixed = False
+        reached = False  # an earlier try may have reached the server (a PUT answered 502, say)
         tries = 0
         while True:
+            if self._switch.cancelled:
+                raise _cancelled(method, reached)
             tries += 1
             started = time.monotonic()
             try:
                 response = self._session.request(method, url, data=data, auth=self._auth, timeout=self.timeout)
-            except requests.RequestException as exc:
-                error = _network_error(method, exc)
-                log.info("%s %s failed after %.0f ms: %s", method, path, (time.monotonic() - started) * 1000, error)
+            except transport.RequestException as exc:
+                reached = reached or not transport.never_sent(exc)
+                elapsed = (time.monotonic() - started) * 1000
+                if self._switch.cancelled:
+                    log.info("%s %s cancelled after %.0f ms", method, path, elapsed)
+                    raise _cancelled(method, reached) from None
+                error = transport.network_error(method, exc)
+                log.info("%s %s failed after %.0f ms: %s", method, path, elapsed, error)
                 if tries < self.max_tries and (method in IDEMPOTENT_METHODS or not error.maybe_applied):
                     self._pause(tries)
                     continue
@@ -256,15 +278,19 @@ class TogaClient:
                 clock_fixed = True
                 continue
             if response.status_code in RETRY_STATUSES and method in IDEMPOTENT_METHODS and tries < self.max_tries:
+                reached = True
                 self._pause(tries)
                 continue
             return _result(method, response)
 
     def _pause(self, tries: int) -> None:
-        time.sleep(self.backoff * (2 ** (tries - 1)))
+        """The backoff before the next try; a cancel ends it at once (the loop then raises)."""
+        self._switch.wait(self.backoff * (2 ** (tries - 1)))
 
     def _learn_clock(self, response: requests.Response) -> bool:
         """After a 401, adopt the server's clock if it is far from ours; True to re-sign and retry."""
+        from email.utils import parsedate_to_datetime  # ~9 ms at import; needed only after a 401
+
         try:
             server_now = parsedate_to_datetime(response.headers.get("Date", ""))
         except (TypeError, ValueError):
@@ -286,25 +312,9 @@ class TogaClient:
         return value
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly did not reach the server (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
-def _network_error(method: str, exc: requests.RequestException) -> NetworkError:
-    if _never_sent(exc):
-        return NetworkError("Could not connect to the server. Check the network and the server address.")
-    maybe_applied = method not in ("GET",)
-    if isinstance(exc, requests.Timeout):
-        text = "The server did not answer in time."
-    else:
-        text = "The connection to the server was lost before it answered."
-    if maybe_applied:
-        text += " The change may or may not have been saved."
-    return NetworkError(text, maybe_applied=maybe_applied)
+def _cancelled(method: str, reached: bool) -> CancelledError:
+    """A GET changes nothing; a POST or PUT that may have reached the server may have been applied."""
+    return CancelledError(maybe_applied=reached and method != "GET")
 
 
 _MARKUP = re.compile(r"<\s*/?\s*(html|head|body|h[1-6]|div|p|br|title|pre|center)\b", re.IGNORECASE)

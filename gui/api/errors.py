@@ -59,3 +59,17 @@ class NetworkError(ApiError):
 
 class ResponseError(ApiError):
     """An answer came back but it is not what the API documents (not JSON, wrong shape)."""
+
+
+class CancelledError(ApiError):
+    """The client was cancelled (the app is closing or switching server): nothing more is sent.
+
+    ``maybe_applied`` is True only when a POST or PUT may already have reached the server
+    before the cancel cut it off.
+    """
+
+    def __init__(self, message: str = "Cancelled: the app is closing or switching server.",
+                 status: int | None = None, *, maybe_applied: bool = False):
+        if maybe_applied and "may or may not" not in message:
+            message += " The change may or may not have been saved."
+        super().__init__(message, status, maybe_applied=maybe_applied)

@@ -11,8 +11,10 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 
 def signature(secret_key: str, timestamp: str) -> str:
@@ -42,8 +44,11 @@ def auth_headers(public_key: str, secret_key: str, now: datetime | None = None) 
     }
 
 
-class HmacAuth(requests.auth.AuthBase):
+class HmacAuth:
     """Signs the final prepared request, so every retry is signed afresh.
+
+    requests takes any callable as ``auth``; not subclassing ``requests.auth.AuthBase``
+    keeps requests out of ``import gui.api``.
 
     ``clock`` returns the moment to sign for; the client passes one corrected by the
     server's clock offset once it has learned it.
