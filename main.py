@@ -15,7 +15,8 @@ DESCRIPTION = """\
 TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa order APIs.
 
   python main.py              the app with the agent's saved settings
-  python main.py --demo       the app against a built-in sandbox (no account needed)
+  python main.py --demo       the app against a built-in sandbox (no account needed);
+                              --demo --latency-ms 3000 shows it on a slow server
   python main.py --sandbox    only the sandbox: a local emulator of both vendor APIs
   python main.py --smoke-test check this installation offscreen, in a temporary folder, and exit
 
@@ -34,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode.add_argument("--sandbox", action="store_true", help="run only the sandbox HTTP server")
     mode.add_argument("--smoke-test", action="store_true",
                       help="start offscreen against the built-in sandbox, make one signed call, exit 0 if all is well")
-    box = parser.add_argument_group("sandbox options (with --sandbox)")
+    box = parser.add_argument_group("sandbox options (with --sandbox; the fault options work with --demo too)")
     box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     box.add_argument("--db", metavar="PATH", help="SQLite file to keep data in (default: a fresh temporary one)")
@@ -117,8 +118,10 @@ def import_non_qt_layers() -> None:
 def run_app(args: argparse.Namespace) -> int:
     import_non_qt_layers()
     from gui import app
+    from gui.connection import SandboxFaults
 
-    return app.run(demo=args.demo, log_level=getattr(logging, args.log_level))
+    faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate) if args.demo else None
+    return app.run(demo=args.demo, log_level=getattr(logging, args.log_level), faults=faults)
 
 
 def run_smoke_test() -> int:

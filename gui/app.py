@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -21,12 +22,13 @@ from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs
 from .api import ApiError
-from .connection import Connection
+from .connection import Connection, SandboxFaults
+from .controller import TicketController
 from .crash import CrashReporter
-from .live_updates import LiveUpdates
+from .os_signals import StopOnSignals
 from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
-from .store import LocalStore, Saved
+from .store import Change, LocalStore, Saved
 from .tasks import TaskRunner
 from .views.about_dialog import AboutDialog, AboutFacts
 from .views.app_icon import app_icon
@@ -40,6 +42,7 @@ STORE_FILE = "togadesk.sqlite3"
 SANDBOX_DB_FILE = "demo-sandbox.sqlite3"
 DESKTOP_FILE = "togadesk-agent"
 GC_FREEZE_ROWS = 20_000
+QUIT_WAIT_MS = 1500  # quitting waits this long at most for workers (their requests are cancelled first)
 DEMO_PROFILE = Profile(environment=SANDBOX, first_name="Sam", last_name="Agent",
                        email_address="sam.agent@togadesk.example")
 
@@ -73,33 +76,30 @@ class Desk(QObject):
     """The running app: window, store, runner, settings, and the live connection."""
 
     def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
-                 log_file: Path | None = None):
+                 log_file: Path | None = None, faults: SandboxFaults | None = None):
         super().__init__()
         self.folder = folder
         self.log_file = log_file
         self.settings = settings
         self.secrets = secrets
         self.demo = demo
+        self.faults = faults
         self.store = LocalStore(folder / STORE_FILE)
         self.runner = TaskRunner()
+        self.controller = TicketController(self.runner, parent=self)
+        self.live = self.controller.live
         self.connection: Connection | None = None
         self.profile = DEMO_PROFILE if demo else load_profile(settings)
-        self.window = MainWindow(self.runner, None, "Not configured", self._agent(self.profile), settings=settings)
+        self.window = MainWindow(self.controller, "Not configured", self._agent(self.profile), settings=settings)
         self.window.settings_requested.connect(self.open_settings)
         self.window.explore_requested.connect(self.explore)
         self.window.about_requested.connect(self.show_about)
-        self.window.list_loaded.connect(self._list_loaded)
+        self.controller.list_loaded.connect(keep_long_list_out_of_gc)
+        self.controller.ticket_changed.connect(self.changed)
         self.settings_dialog: SettingsDialog | None = None
         QApplication.setWindowIcon(app_icon())  # dialogs too; a build that lost the icon fails here, with a dialog
         self.window.setWindowIcon(badge_icon(0))
-        self.live = LiveUpdates(self.runner, parent=self)
         self.tray = Tray(self.window, parent=self)
-        self.live.changed.connect(self.changed)
-        self.live.state_changed.connect(self.window.refreshed_label.setText)
-        self.window.list_pane.ticket_chosen.connect(self.live.set_on_screen)
-        self.window.ticket_opened.connect(self.live.track_number)
-        self.window.ticket_removed.connect(self.live.forget)
-        self.window.refresh_action.triggered.connect(self.live.manual_refresh)
         self.window.model.modelReset.connect(self._unread_changed)
         self.window.model.dataChanged.connect(self._unread_changed)
         self.tray.ticket_requested.connect(self.open_from_notification)
@@ -117,9 +117,8 @@ class Desk(QObject):
 
     def connect(self, profile: Profile, secret: str) -> bool:
         """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""
-        self.runner.forget_pending()  # nothing from the old environment may land in the new one
-        self.window.set_service(None, "Not configured", self._agent(profile))
-        self.close_connection()
+        self.close_connection()  # cancels the old environment's tasks: none of its answers lands in the new one
+        self.window.show_environment("Not configured", self._agent(profile))
         self.profile = profile
         if profile.environment != SANDBOX and not secret:
             self.window.notify(
@@ -128,15 +127,16 @@ class Desk(QObject):
             )
             return False
         try:
-            self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE)
+            self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE, self.faults)
         except (ApiError, OSError, sqlite3.Error) as error:
             log.warning("Could not connect to %s: %s", profile.label, error)
             self.window.notify(f"Could not connect to {profile.label}: {error}")
             return False
-        service = self.connection.tickets
-        self.window.set_service(service, profile.label, self.connection.agent, self.connection.orders)
-        if self.connection.sandbox is not None and not self.store.ticket_numbers(profile.store_key):
-            self.window.learn(self.connection.sandbox.store.ticket_numbers())  # each joins the plan when stored
+        connection = self.connection
+        self.controller.connect_to(connection.tickets, connection.scope, active_minutes=profile.refresh_minutes)
+        self.window.show_environment(profile.label, connection.agent, connection.orders)
+        if connection.sandbox is not None and not connection.repository.count():
+            self.controller.learn(connection.sandbox.store.ticket_numbers())  # each joins the list when stored
         self.tray.enabled = profile.notifications
         if profile.webhook_enabled:
             try:
@@ -149,21 +149,11 @@ class Desk(QObject):
         return True
 
     @Slot(object)
-    def _list_loaded(self, rows: list) -> None:
-        """The window has the environment's list (at once, or from a worker when large): watch those tickets."""
-        if self.connection is None:
-            return
-        self.live.set_service(self.connection.tickets, rows, active_minutes=self.profile.refresh_minutes)
-        keep_long_list_out_of_gc(rows)
-
-    @Slot(object)
     def changed(self, saved: Saved) -> None:
-        """A change the background refresh (or a webhook) found: show it, and tell the agent if it is news."""
-        self.window.apply_saved(saved)
-        if self.connection is None or not saved.row.unread:
+        """A change the ticket owner accepted: tell the agent if it is news (unread: not on screen)."""
+        if self.connection is None or saved.change is Change.SAME or not saved.row.unread:
             return
-        ticket = self.store.snapshot(self.profile.store_key, saved.row.number)
-        text = describe_change(saved, ticket, self.profile.email_address)
+        text = describe_change(saved, saved.ticket, self.profile.email_address)
         if text:
             self.tray.notify(saved.row.number, text)
 
@@ -173,7 +163,7 @@ class Desk(QObject):
         self.window.raise_()
         self.window.activateWindow()
         self.window.tabs.setCurrentIndex(0)
-        self.window.list_pane.select(number)
+        self.controller.open(number)
 
     @Slot()
     def _unread_changed(self) -> None:
@@ -219,19 +209,27 @@ class Desk(QObject):
 
     def close_connection(self) -> None:
         self.live.stop()
-        self.live.set_service(None)  # nothing reaches the old server while the next list is being read
+        self.controller.connect_to(None)  # nothing reaches the old server while the next list is being read
         if self.connection is not None:
             self.connection.close()
             self.connection = None
 
-    def shutdown(self) -> None:
-        self.runner.shutdown()
+    def shutdown(self) -> bool:
+        """Bounded whatever the server does: requests are cancelled, then workers get ``QUIT_WAIT_MS``.
+
+        Returns False when a worker was still busy; the store then stays open for it (the process is ending).
+        """
         self.close_connection()
-        self.store.close()
+        done = self.runner.shutdown(QUIT_WAIT_MS)
+        if done:
+            self.store.close()
+        else:
+            log.warning("A background task was still running at quit")
+        return done
 
 
-def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
-    """Shows the main window until the agent quits; returns the exit code."""
+def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFaults | None = None) -> int:
+    """Shows the main window until the agent quits (or Ctrl+C / SIGTERM); returns the exit code."""
     app = make_application()
     crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
     desk: Desk | None = None
@@ -239,7 +237,7 @@ def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
         folder = data_dir()
         crashes.log_file = logs.configure(folder / "logs", log_level)
         log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
-        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=crashes.log_file)
+        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=crashes.log_file, faults=faults)
         desk.start()
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
         crashes.fatal(error)
@@ -248,8 +246,19 @@ def run(*, demo: bool = False, log_level: int = logging.INFO) -> int:
                 desk.shutdown()
         crashes.uninstall()
         return 1
+    stopper = StopOnSignals(desk.window.close)
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
     finally:
-        desk.shutdown()
+        stopper.uninstall()
+        clean = desk.shutdown()
         crashes.uninstall()
+    if not clean:
+        # A worker is stuck outside any request (a hung file system, say): Qt would wait for it at exit for
+        # ever. Everything the agent typed is stored already; end the process now.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

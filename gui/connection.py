@@ -1,12 +1,15 @@
-"""One environment's live connection: the shared client, the services, and the built-in sandbox if chosen.
+"""One environment's live connection: the shared client, the ticket owner, the services, its task scope,
+and the built-in sandbox if chosen.
 
 No widgets here. Switching environment closes one Connection and opens another; the
-local store is shared and partitioned by ``Profile.store_key``.
+local store is shared and partitioned by ``Profile.store_key``. Closing cancels the
+scope first: tasks still queued are skipped and requests in flight stop at once.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from .api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, AuthError, NotFoundError, TogaClient
@@ -15,26 +18,46 @@ from .services.orders import OrderService
 from .services.tickets import Agent, TicketService
 from .settings import SANDBOX, Profile
 from .store import LocalStore
+from .tasks import TaskScope
+from .tickets import TicketRepository
 
 log = logging.getLogger(__name__)
 
 PROBE_TICKET = 1  # ticket numbers are 8 digits: asking for #1 tells good keys (404) from bad ones (401)
 
 
+@dataclass(frozen=True)
+class SandboxFaults:
+    """How the built-in sandbox misbehaves on purpose (``--demo --latency-ms 3000``): see a slow server."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+
+
 class Connection:
-    def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None):
+    def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None,
+                 faults: SandboxFaults | None = None):
         self.profile = profile
         self.sandbox: SandboxServer | None = None
+        self.scope = TaskScope(profile.label)
         if profile.environment == SANDBOX:
             path = str(sandbox_db) if sandbox_db else None
             if sandbox_db:
                 sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-            self.sandbox = SandboxServer(db_path=path).start()
+            faults = faults or SandboxFaults()
+            self.sandbox = SandboxServer(db_path=path, latency_ms=faults.latency_ms)
+            self.sandbox.faults.error_rate = faults.error_rate
+            self.sandbox.faults.drop_rate = faults.drop_rate
+            self.sandbox.start()
             self.client = TogaClient(self.sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         else:
             self.client = TogaClient(profile.base_url, profile.public_key, secret)
-        self.tickets = TicketService(self.client, store, profile.store_key)
+        self.repository = TicketRepository(store, profile.store_key)
+        self.tickets = TicketService(self.client, self.repository)
         self.orders = OrderService(self.client, store, profile.store_key)
+        self.scope.on_cancel(self.repository.close)
+        self.scope.on_cancel(self.client.cancel)
         log.info("Connected to %s", profile.label)
 
     @property
@@ -42,6 +65,8 @@ class Connection:
         return Agent(self.profile.first_name, self.profile.last_name, self.profile.email_address)
 
     def close(self) -> None:
+        """Stops everything this connection started; tasks still running end at their next step."""
+        self.scope.cancel()
         self.client.close()
         if self.sandbox is not None:
             self.sandbox.stop()

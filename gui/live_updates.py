@@ -16,8 +16,8 @@ from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import Refreshed, TicketService
 from .services.webhook_listener import WebhookListener
-from .store import Change, TicketRow
-from .tasks import TaskRunner
+from .store import TicketRow
+from .tasks import TaskRunner, TaskScope
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,9 @@ WAKE_GAP_S = 30.0  # a tick this late means the machine slept: catch up at once
 
 
 class LiveUpdates(QObject):
-    changed = Signal(object)  # Saved, for a ticket whose snapshot changed (or joined the list)
+    """What it fetches goes to the ticket owner like every other answer; its changes reach the views from there."""
+
+    sweep_finished = Signal(list, int)  # F5 is over: (errors, tickets it gave up on because the server is failing)
     state_changed = Signal(str)  # words for the status bar: synced, offline, pending
     hint_received = Signal(object)  # a webhook named this ticket (emitted on the listener's thread; int may be > 2**31)
 
@@ -35,9 +37,12 @@ class LiveUpdates(QObject):
         self._runner = runner
         self._policy = policy or RefreshPolicy()
         self._service: TicketService | None = None
+        self._scope: TaskScope | None = None
+        self._sweep_errors: list[str] = []
         self.planner = RefreshPlanner(self._policy)
         self._on_screen: int | None = None
         self._last_sync: str = ""
+        self._sync_word = "Synced"  # "Refreshed" right after an F5 that fetched everything
         self._offline = False
         self._last_wall = time.time()
         self.listener: WebhookListener | None = None
@@ -71,12 +76,14 @@ class LiveUpdates(QObject):
     # ------------------------------------------------------------ set-up
 
     def set_service(self, service: TicketService | None, rows: list[TicketRow] | None = None, *,
-                    active_minutes: int = 5) -> None:
+                    scope: TaskScope | None = None, active_minutes: int = 5) -> None:
         """A new environment: a fresh plan, spread so nothing is due all at once.
 
         ``rows`` are the tracked tickets the window has just loaded (read from the store once, not twice).
         """
         self._service = service
+        self._scope = scope
+        self._sweep_errors = []
         self._policy.active_min_s = max(60.0, active_minutes * 60.0)
         self.planner = RefreshPlanner(self._policy)
         self._on_screen = None
@@ -84,7 +91,7 @@ class LiveUpdates(QObject):
             self._timer.stop()
             return
         now = time.monotonic()
-        rows = service.store.tickets(service.env) if rows is None else rows
+        rows = service.tickets.rows() if rows is None else rows
         for row in rows:  # not fresh: no interval worked out per ticket, spread() places them all just below
             self.planner.track(row.number, row.status, now, fresh=False)
         self.planner.spread(now)
@@ -104,15 +111,22 @@ class LiveUpdates(QObject):
             self.planner.track(number, self._status_of(number), time.monotonic())
             self._report()
 
-    def refresh_all(self) -> None:
-        self.planner.everything_now(time.monotonic())
-        self.tick()
-
     @Slot()
     def manual_refresh(self) -> None:
-        """The agent pressed F5 (the window fetches everything itself): stop waiting out any backoff."""
-        self.planner.clear_backoff()
+        """F5: every tracked ticket once, now, without waiting out any backoff; ``sweep_finished`` tells the end."""
+        if self._service is None:
+            return
+        if self.planner.sweeping:
+            return  # one F5 at a time
         self._offline = False
+        self._sweep_errors = []
+        self.planner.everything_now(time.monotonic())
+        if not self.planner.sweeping:  # nothing to fetch
+            self._last_sync, self._sync_word = time.strftime("%H:%M:%S"), "Refreshed"
+            self._report()
+            self.sweep_finished.emit([], 0)
+            return
+        self.tick()
 
     @Slot(int)
     def forget(self, number: int) -> None:
@@ -158,20 +172,27 @@ class LiveUpdates(QObject):
             log.info("Woke up after %.0f s: catching up", wall - self._last_wall)
             self.planner.catch_up(time.monotonic())
         self._last_wall = wall
+        self._submit_due()
+        self._report()
+
+    def _submit_due(self) -> None:
         for number in self.planner.due(time.monotonic()):
             self._runner.submit(self._service.refresh_quietly, number, on_screen=number == self._on_screen,
+                                fetch=self._service.tickets.begin_fetch(number), scope=self._scope,
                                 on_done=self._fetched)
-        self._report()
 
     @Slot(object)
     def _fetched(self, result: Refreshed) -> None:
+        if self._service is None:
+            return
         now = time.monotonic()
-        if result.saved is not None:
-            self.planner.finished(result.number, now, status=result.saved.row.status, ok=True)
+        sweeping = self.planner.sweeping
+        if result.error is None:
+            status = result.saved.row.status if result.saved is not None else None
+            self.planner.finished(result.number, now, status=status, ok=True)
             self._offline = False
             self._last_sync = time.strftime("%H:%M:%S")
-            if result.saved.change is not Change.SAME:
-                self.changed.emit(result.saved)
+            self._sync_word = "Synced"
         elif isinstance(result.error, NotFoundError):
             self.planner.gone(result.number)  # e.g. a webhook about a ticket this server does not have
             log.info("Background refresh: #%s is not on the server; no longer checked", result.number)
@@ -179,7 +200,22 @@ class LiveUpdates(QObject):
             self.planner.finished(result.number, now, status=None, ok=False)
             self._offline = isinstance(result.error, NetworkError)
             log.info("Background refresh of #%s failed: %s", result.number, result.error)
+            if sweeping:
+                self._sweep_errors.append(result.error.message)
+                self._end_sweep(self.planner.abandon_sweep())
+                sweeping = False
+        if sweeping:
+            if self.planner.sweeping:
+                self._submit_due()
+            else:
+                self._end_sweep(0)
         self._report()
+
+    def _end_sweep(self, left: int) -> None:
+        errors, self._sweep_errors = self._sweep_errors, []
+        if not errors:
+            self._sync_word = "Refreshed"
+        self.sweep_finished.emit(errors, left)
 
     def _report(self) -> None:
         now = time.monotonic()
@@ -189,7 +225,8 @@ class LiveUpdates(QObject):
             self.state_changed.emit(f"{what}: retrying in {wait:.0f} s")
         elif self._last_sync:
             pending = self.planner.in_flight
-            self.state_changed.emit(f"Synced {self._last_sync}" + (f" · {pending} pending" if pending else ""))
+            more = f" · {pending} pending" if pending else ""
+            self.state_changed.emit(f"{self._sync_word} {self._last_sync}{more}")
         else:  # nothing fetched in the background yet: say how many tickets will be (the demo learns them late)
             count = self.planner.tracked
             self.state_changed.emit(f"Watching {count} ticket{'s' if count != 1 else ''}")
@@ -205,5 +242,4 @@ class LiveUpdates(QObject):
         self.tick()
 
     def _status_of(self, number: int) -> str:
-        row = self._service.store.row(self._service.env, number) if self._service else None
-        return row.status if row else Status.NEW_TICKET.value
+        return self._service.tickets.status_of(number) if self._service else Status.NEW_TICKET.value

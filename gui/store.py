@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .api import Order, Ticket
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -72,6 +72,14 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX diagnostic_sent_order ON diagnostic_sent (env, order_number);
     """,
+    3: """
+    CREATE TABLE removed (
+        env TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        removed_at TEXT NOT NULL,
+        PRIMARY KEY (env, number)
+    );
+    """,
 }
 
 
@@ -108,10 +116,13 @@ class Change(Enum):
 
 @dataclass(frozen=True)
 class Saved:
+    """What one stored answer changed: the list row, and the snapshot as now stored."""
+
     change: Change
     row: TicketRow
     new_replies: int = 0
     old_status: str | None = None
+    ticket: Ticket | None = None
 
 
 def _now() -> str:
@@ -229,7 +240,7 @@ class LocalStore:
                     {**values, "env": env, "number": ticket.ticket_number, "snapshot": snapshot,
                      "fetched_at": _now(), "unread": int(not seen), "added_at": _now()},
                 )
-                return Saved(Change.NEW, self._row(env, ticket.ticket_number), len(ticket.replies))
+                return Saved(Change.NEW, self._row(env, ticket.ticket_number), len(ticket.replies), ticket=ticket)
             old_snapshot, old_unread, old_replies, old_status = old
             same = old_snapshot == snapshot
             newsworthy = len(ticket.replies) > old_replies or values["status"] != old_status
@@ -238,7 +249,7 @@ class LocalStore:
                 self._db.execute(
                     "UPDATE ticket SET fetched_at=? WHERE env=? AND number=?", (_now(), env, ticket.ticket_number)
                 )
-                return Saved(Change.SAME, self._row(env, ticket.ticket_number))
+                return Saved(Change.SAME, self._row(env, ticket.ticket_number), ticket=ticket)
             self._db.execute(
                 "UPDATE ticket SET subject=:subject, requester=:requester, email=:email, status=:status,"
                 " priority=:priority, replies=:replies, last_activity=:last_activity, search=:search,"
@@ -251,6 +262,7 @@ class LocalStore:
                 self._row(env, ticket.ticket_number),
                 max(0, len(ticket.replies) - old_replies),
                 old_status,
+                ticket,
             )
 
     def _row(self, env: str, number: int) -> TicketRow:
@@ -267,9 +279,25 @@ class LocalStore:
             self._db.execute("UPDATE ticket SET unread=0 WHERE env=? AND number=?", (env, number))
 
     def remove(self, env: str, number: int) -> None:
-        """Forgets a ticket on this workstation (the server keeps it); its drafts stay."""
+        """Forgets a ticket on this workstation (the server keeps it) and remembers that the agent did;
+        its drafts stay."""
         with self._lock:
+            self._db.execute("BEGIN")
             self._db.execute("DELETE FROM ticket WHERE env=? AND number=?", (env, number))
+            self._db.execute("INSERT INTO removed (env, number, removed_at) VALUES (?, ?, ?)"
+                             " ON CONFLICT (env, number) DO UPDATE SET removed_at=excluded.removed_at",
+                             (env, number, _now()))
+            self._db.execute("COMMIT")
+
+    def removed(self, env: str) -> set[int]:
+        """Tickets the agent removed from this list and has not opened again."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT number FROM removed WHERE env=?", (env,))}
+
+    def unremove(self, env: str, number: int) -> None:
+        """The agent opened a removed ticket again: it may join the list."""
+        with self._lock:
+            self._db.execute("DELETE FROM removed WHERE env=? AND number=?", (env, number))
 
     # ------------------------------------------------------------------ drafts
 

@@ -1,9 +1,14 @@
 """The one bridge from the UI thread to worker threads.
 
-``TaskRunner.submit(fn, *args, on_done=slot, on_error=slot)`` runs ``fn`` on the app's
-QThreadPool and delivers ``(result)`` or ``(ApiError)`` to the slots on the UI thread.
-Connect bound ``@Slot`` methods, not lambdas capturing widgets: a bound slot is
+``TaskRunner.submit(fn, *args, on_done=slot, on_error=slot, scope=scope)`` runs ``fn`` on
+the app's QThreadPool and delivers ``(result)`` or ``(ApiError)`` to the slots on the UI
+thread. Connect bound ``@Slot`` methods, not lambdas capturing widgets: a bound slot is
 disconnected when its widget dies, a lambda would touch a deleted C++ object.
+
+Tasks belong to a ``TaskScope`` (one per connection to a server). Cancelling the scope
+skips its tasks not started yet, drops the results of those running, and runs the scope's
+cancel hooks (the client's ``cancel``, which interrupts requests between tries and closes
+their sockets), so switching server or quitting never waits on a hung server.
 """
 
 from __future__ import annotations
@@ -14,11 +19,38 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from .api import ApiError
+from .api import ApiError, CancelledError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 8
+
+
+class TaskScope:
+    """The tasks of one connection, cancelled together. Plain Python: hooks may be called from the UI thread only."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.cancelled = False
+        self._hooks: list[Callable[[], None]] = []
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        """``hook`` runs once when the scope is cancelled (at once if it already is)."""
+        if self.cancelled:
+            hook()
+        else:
+            self._hooks.append(hook)
+
+    def cancel(self) -> None:
+        if self.cancelled:
+            return
+        self.cancelled = True
+        hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # one failing hook must not keep the others from stopping their work
+                log.exception("Cancelling %s: a hook failed", self.name or "a task scope")
 
 
 class _TaskSignals(QObject):
@@ -33,32 +65,38 @@ class _TaskSignals(QObject):
     ended = Signal()
     outcome = Signal(object, bool)
 
-    def __init__(self, runner: TaskRunner):
+    def __init__(self, runner: TaskRunner, scope: TaskScope):
         super().__init__()
         self._runner = runner
-        self._generation = runner.generation
+        self.scope = scope
         self.outcome.connect(self._deliver)
+
+    @property
+    def dropped(self) -> bool:
+        return self._runner.closing or self.scope.cancelled
 
     @Slot(object, bool)
     def _deliver(self, value: object, ok: bool) -> None:
-        if not self._runner.closing and self._generation == self._runner.generation:
+        if not self.dropped:
             (self.finished if ok else self.failed).emit(value)
 
 
 class _Task(QRunnable):
-    def __init__(self, runner: TaskRunner, fn: Callable[..., Any], args: tuple, kwargs: dict):
+    def __init__(self, runner: TaskRunner, scope: TaskScope, fn: Callable[..., Any], args: tuple, kwargs: dict):
         super().__init__()
         self.setAutoDelete(False)
-        self.signals = _TaskSignals(runner)
+        self.signals = _TaskSignals(runner, scope)
         self._runner = runner
         self._fn, self._args, self._kwargs = fn, args, kwargs
 
     def run(self) -> None:
         try:
-            if self._runner.closing or self.signals._generation != self._runner.generation:
+            if self.signals.dropped:
                 return
             try:
                 result = self._fn(*self._args, **self._kwargs)
+            except CancelledError:
+                return  # its scope was cancelled: nobody waits for this answer
             except ApiError as error:
                 outcome = (error, False)
             except Exception as error:  # a bug, not a server problem: log it, show words
@@ -66,7 +104,7 @@ class _Task(QRunnable):
                 outcome = (ApiError(f"Something went wrong inside the app: {error}"), False)
             else:
                 outcome = (result, True)
-            if not self._runner.closing:
+            if not self.signals.dropped:
                 self.signals.outcome.emit(*outcome)
         finally:
             self.signals.ended.emit()
@@ -82,7 +120,7 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self.closing = False
-        self.generation = 0
+        self.scope = TaskScope("app")  # tasks that outlive any one connection (reading a file, the settings)
         self._tasks: dict[_TaskSignals, _Task] = {}
         # Ended tasks are kept one more turn of the event loop: dropping the last reference
         # inside their own signal delivery would delete the QObject that is emitting.
@@ -102,12 +140,14 @@ class TaskRunner(QObject):
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[ApiError], None] | None = None,
+        scope: TaskScope | None = None,
         **kwargs: Any,
     ) -> None:
         """Runs ``fn(*args, **kwargs)`` on a worker; must be called on the UI thread."""
-        if self.closing:
+        scope = scope or self.scope
+        if self.closing or scope.cancelled:
             return
-        task = _Task(self, fn, args, kwargs)
+        task = _Task(self, scope, fn, args, kwargs)
         if on_done is not None:
             task.signals.finished.connect(on_done)
         if on_error is not None:
@@ -125,16 +165,13 @@ class TaskRunner(QObject):
             self._release.start()
         self.busy_changed.emit(len(self._tasks))
 
-    def forget_pending(self) -> None:
-        """Tasks submitted before now are skipped if not started, and their results not delivered.
+    def shutdown(self, timeout_ms: int = 1500) -> bool:
+        """Drops pending results and waits (bounded) for running tasks; True if all ended.
 
-        Used when the environment changes: an answer from the old server must never land in the new one.
+        Cancel the connections' scopes first: their requests then stop within moments.
         """
-        self.generation += 1
-
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Drops pending results and waits (bounded) for running tasks; True if all ended."""
         self.closing = True
+        self.scope.cancel()
         self.pool.clear()
         done = self.pool.waitForDone(timeout_ms)
         if done:  # a task still running keeps its signals object alive until it ends

@@ -48,7 +48,7 @@ class LiveDesk:
         self.colleague = TogaClient(self.sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
 
     def open(self, number: int) -> None:
-        with self.qtbot.waitSignal(self.window.ticket_opened, timeout=WAIT,
+        with self.qtbot.waitSignal(self.desk.controller.opened, timeout=WAIT,
                                    check_params_cb=lambda n: n == number):
             self.window.open_ticket_number(str(number))
 
@@ -98,7 +98,7 @@ def test_the_agents_own_reply_is_not_notified(live):
     notified: list[str] = []
     live.desk.tray.notified.connect(notified.append)
     live.desk.live.planner.track(SPEC_TICKET, "IN_PROGRESS", time.monotonic(), fresh=False)
-    with live.qtbot.waitSignal(live.desk.live.changed, timeout=WAIT):
+    with live.qtbot.waitSignal(live.desk.controller.ticket_changed, timeout=WAIT):
         live.desk.live.tick()
     assert notified == []
 
@@ -116,8 +116,8 @@ def test_refresh_backs_off_while_the_server_fails_and_recovers_after(live):
     assert live.desk.live.planner.due(time.monotonic()) == []  # paused: nothing is sent while backing off
     live.colleague.add_reply(SPEC_TICKET, "jane@customer.example", "Hello?")
     with live.qtbot.waitSignal(live.desk.live.state_changed, timeout=WAIT,
-                               check_params_cb=lambda text: text.startswith("Synced")):
-        live.desk.live.refresh_all()  # the network is back (or F5)
+                               check_params_cb=lambda text: text.startswith("Refreshed")):
+        live.desk.live.manual_refresh()  # the network is back (or F5)
     assert live.desk.store.row(live.profile.store_key, SPEC_TICKET).replies == 3
 
 
@@ -135,7 +135,7 @@ def test_a_sandbox_webhook_triggers_a_signed_get_and_an_unread_marker(hooked):
 
 def test_a_webhook_for_a_ticket_not_in_the_list_adds_it_after_the_get(hooked):
     number = hooked.colleague.create_ticket("new@customer.example", "Brand new", "Hi")
-    with hooked.qtbot.waitSignal(hooked.desk.live.changed, timeout=WAIT):
+    with hooked.qtbot.waitSignal(hooked.desk.controller.ticket_changed, timeout=WAIT):
         hooked.colleague.update_ticket(number, status="OPEN")
     assert hooked.window.model.row_of(number) is not None
 
@@ -146,7 +146,7 @@ def test_a_forged_webhook_the_server_does_not_confirm_changes_nothing(hooked):
     before = hooked.desk.store.row(hooked.profile.store_key, SPEC_TICKET)
     forged = {"webhook": "TICKET_STATUS_CHANGE", "ticketNumber": SPEC_TICKET, "status": "CLOSED"}
     changes: list[object] = []
-    hooked.desk.live.changed.connect(changes.append)
+    hooked.desk.controller.ticket_changed.connect(changes.append)
     served = len(hooked.sandbox.recent)
     answer = requests.post(hooked.desk.live.listener.url, json=forged, timeout=5)
     assert answer.status_code == 202
@@ -239,8 +239,8 @@ def test_when_the_network_comes_back_open_tickets_are_checked_at_once(live):
 
 
 def test_the_status_bar_counts_tickets_as_they_join_the_watch_list(live):
-    assert live.window.refreshed_label.text() == "Watching 0 tickets"
+    live.qtbot.waitUntil(lambda: live.window.refreshed_label.text() == "Watching 0 tickets", timeout=WAIT)
     live.open(12345678)
     assert live.window.refreshed_label.text() == "Watching 1 ticket"
-    live.window.ticket_removed.emit(12345678)
+    live.desk.controller.remove(12345678)
     assert live.window.refreshed_label.text() == "Watching 0 tickets"

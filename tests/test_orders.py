@@ -10,11 +10,13 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.controller import TicketController
 from gui.sandbox import Fault
 from gui.services.orders import MAX_DOCUMENT_BYTES, OrderService, load_document
 from gui.services.tickets import Agent, TicketService
 from gui.store import LocalStore
-from gui.tasks import TaskRunner
+from gui.tasks import TaskRunner, TaskScope
+from gui.tickets import TicketRepository
 from gui.views.main_window import MainWindow
 
 WAIT = 10_000
@@ -26,12 +28,15 @@ class OrderDesk:
         self.qtbot = qtbot
         self.client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, backoff=0.01)
         self.store = LocalStore(tmp_path / "desk.sqlite3")
-        self.tickets = TicketService(self.client, self.store, "sandbox")
+        self.tickets = TicketService(self.client, TicketRepository(self.store, "sandbox"))
         self.orders = OrderService(self.client, self.store, "sandbox")
         self.runner = TaskRunner()
-        self.window = MainWindow(self.runner, self.tickets, "Sandbox", Agent("Sam", "Agent", "sam@example.com"),
+        self.controller = TicketController(self.runner)
+        agent = Agent("Sam", "Agent", "sam@example.com")
+        self.window = MainWindow(self.controller, "Sandbox", agent,
                                  settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-        self.window.set_service(self.tickets, "Sandbox", Agent("Sam", "Agent", "sam@example.com"), self.orders)
+        self.controller.connect_to(self.tickets, TaskScope("sandbox"))
+        self.window.show_environment("Sandbox", agent, self.orders)
         qtbot.addWidget(self.window)
         self.window.show()
         self.tab = self.window.orders_tab
@@ -42,6 +47,7 @@ class OrderDesk:
             self.qtbot.keyClick(self.tab.number_edit, "\r")
 
     def close(self) -> None:
+        self.controller.connect_to(None)
         assert self.runner.shutdown(5000)
         self.client.close()
         self.store.close()
@@ -207,7 +213,7 @@ def test_files_that_are_too_big_or_not_documents_are_refused_with_the_reason(tmp
 def test_an_order_mentioned_in_a_ticket_opens_in_the_orders_tab(desk, sandbox):
     with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
         number = api.create_ticket("j@example.com", "Setup for order #12345678", "See order no. 12345678 please.")
-    with desk.qtbot.waitSignal(desk.window.ticket_opened, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.window.controller.opened, timeout=WAIT):
         desk.window.open_ticket_number(str(number))
     detail = desk.window.detail
     assert detail.orders_label.isVisible() and "#12345678" in detail.orders_label.text()

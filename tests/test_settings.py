@@ -108,7 +108,7 @@ def test_the_secret_goes_to_the_keyring_and_nowhere_on_disk_after_a_full_session
         desk.apply(custom_profile(keyed_sandbox), SECRET)
         window = desk.window
         assert window.pages.currentWidget() is window.tabs
-        with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+        with qtbot.waitSignal(window.controller.opened, timeout=WAIT):
             window.open_ticket_number("12345678")
         window.detail.composer.setPlainText("Reply from a configured desk")
         with qtbot.waitSignal(window.detail.reply_sent, timeout=WAIT):
@@ -197,11 +197,11 @@ def test_switching_environment_swaps_the_list_and_the_indicator_without_a_restar
     desk.apply(custom_profile(keyed_sandbox), SECRET)
     assert window.environment_label.text().strip() == f"Custom: {keyed_sandbox.url}"
     assert window.model.total() == 0  # the custom server's list is its own
-    with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+    with qtbot.waitSignal(window.controller.opened, timeout=WAIT):
         window.open_ticket_number("12345678")
     assert window.model.total() == 1
     desk.explore()
-    assert window.model.total() >= 50
+    qtbot.waitUntil(lambda: window.model.total() >= 50, timeout=WAIT)
     assert "#2e7d32" in window.environment_label.styleSheet()
 
 
@@ -273,7 +273,7 @@ def test_switching_environment_drops_answers_from_the_old_one(qtbot, desk_factor
     desk.connection.sandbox.faults.latency_ms = 300
     window.refresh()  # slow answers from the sandbox are on their way ...
     desk.apply(custom_profile(keyed_sandbox), SECRET)  # ... when the agent switches
-    with qtbot.waitSignal(window.ticket_opened, timeout=WAIT):
+    with qtbot.waitSignal(window.controller.opened, timeout=WAIT):
         window.open_ticket_number("12345678")
     desk.runner.pool.waitForDone(5000)
     QCoreApplication.processEvents()  # deliver anything queued: none may reach the new environment's list

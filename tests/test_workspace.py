@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 
@@ -10,11 +11,13 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtWidgets import QDialogButtonBox
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
+from gui.controller import TicketController
 from gui.models.ticket_table import NUMBER, SUBJECT
 from gui.sandbox import PASS, Fault
 from gui.services.tickets import REPLY_DRAFT, Agent, TicketService
 from gui.store import LocalStore
-from gui.tasks import TaskRunner
+from gui.tasks import TaskRunner, TaskScope
+from gui.tickets import TicketRepository
 from gui.views.main_window import MainWindow
 
 AGENT = Agent("Sam", "Agent", "sam.agent@togadesk.example")
@@ -41,19 +44,31 @@ class Desk:
         self.qtbot = qtbot
         self.client = ThreadRecordingClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, backoff=0.01)
         self.store = store or LocalStore(tmp_path / "desk.sqlite3")
-        self.service = TicketService(self.client, self.store, "sandbox")
         self.runner = TaskRunner()
+        self.controller = TicketController(self.runner)
         self.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         self.window = self.new_window()
+        self.connect()
+
+    def connect(self, service: TicketService | None = None, label: str = "Sandbox", *, wait: bool = True) -> None:
+        """(Re)connects the controller, as the app's Desk does, and waits for the stored list to be in.
+
+        Each connection has its own ticket owner (the previous one is closed with its scope)."""
+        if service is None:
+            self.repository = TicketRepository(self.store, "sandbox")
+            self.service = service = TicketService(self.client, self.repository)
+        with self.qtbot.waitSignal(self.controller.list_loaded, timeout=WAIT) if wait else contextlib.nullcontext():
+            self.controller.connect_to(service, TaskScope(label))
+            self.window.show_environment(label, AGENT)
 
     def new_window(self) -> MainWindow:
-        window = MainWindow(self.runner, self.service, "Sandbox", AGENT, settings=self.settings)
+        window = MainWindow(self.controller, "Sandbox", AGENT, settings=self.settings)
         self.qtbot.addWidget(window)
         window.show()
         return window
 
     def open(self, number: int = SPEC_TICKET) -> None:
-        with self.qtbot.waitSignal(self.window.ticket_opened, timeout=WAIT,
+        with self.qtbot.waitSignal(self.controller.opened, timeout=WAIT,
                                    check_params_cb=lambda opened: opened == number):
             self.window.open_ticket_number(str(number))
 
@@ -63,6 +78,7 @@ class Desk:
             self.qtbot.waitUntil(lambda: self.runner.in_flight == 0, timeout=WAIT)
 
     def close(self) -> None:
+        self.controller.connect_to(None)
         assert self.runner.shutdown(5000)
         self.client.close()
         self.store.close()
@@ -104,7 +120,7 @@ def test_opening_a_ticket_by_number_adds_it_to_the_list_and_shows_it(desk):
 
 
 def test_opening_a_number_that_does_not_exist_says_so(desk):
-    with desk.qtbot.waitSignal(desk.window.open_failed, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.open_failed, timeout=WAIT):
         desk.window.open_ticket_number("11111111")
     assert desk.window.list_banner.isVisible()
     assert "No such ticket in this environment" in desk.window.list_banner.text()
@@ -161,13 +177,13 @@ def test_a_ticket_created_through_the_dialog_is_listed_selected_and_opened(desk,
     dialog.edits["subject"].setText("Docking station flickers")
     dialog.message.setPlainText("Since Monday.")
     assert dialog.create_button.isEnabled()
-    with desk.qtbot.waitSignal(desk.window.ticket_opened, timeout=WAIT) as opened:
+    with desk.qtbot.waitSignal(desk.controller.opened, timeout=WAIT) as opened:
         dialog.create_button.click()
     number = opened.args[0]
     assert sandbox.store.ticket(number)["subject"] == "Docking station flickers"
     assert desk.window.list_pane.current_number() == number
     assert desk.window.detail.title.text() == "Docking station flickers"
-    assert desk.service.draft("new", 0) is None
+    assert desk.repository.draft("new", 0) is None
 
 
 def test_the_new_ticket_dialog_explains_an_invalid_email_next_to_the_field(desk):
@@ -203,7 +219,7 @@ def test_a_reply_sent_with_ctrl_enter_appears_in_the_thread(desk, sandbox):
     last = sandbox.store.ticket(SPEC_TICKET)["replies"][-1]
     assert (last["message"], last["emailAddress"], last["firstName"]) == (
         "Please restart it once more.", AGENT.email_address, "Sam")
-    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) is None
+    assert desk.repository.draft(REPLY_DRAFT, SPEC_TICKET) is None
 
 
 def test_send_and_set_status_does_both(desk, sandbox):
@@ -253,7 +269,7 @@ def test_a_failing_send_keeps_the_text_and_shows_the_servers_error(desk, sandbox
     assert detail.composer.toPlainText() == "Important answer"
     assert not detail.composer.isReadOnly()
     assert "Mail queue is full" in detail.banner.text()
-    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "Important answer"}
+    assert desk.repository.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "Important answer"}
 
 
 def test_a_reply_whose_answer_was_lost_is_checked_not_sent_twice(desk, sandbox):
@@ -316,14 +332,14 @@ def test_a_ticket_changed_by_someone_else_is_marked_unread_after_refresh(desk, s
     desk.window.list_pane.select(SPEC_TICKET)
     with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
         colleague.add_reply(other, "customer@example.com", "Any news?")
-    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
         desk.window.refresh()
     assert desk.store.row("sandbox", other).unread
     assert not desk.store.row("sandbox", SPEC_TICKET).unread
     assert desk.window.windowTitle().startswith("(1) ")
     row = desk.window.model.row_of(other)
     assert desk.window.model.index(row, 0).data() == "●"
-    with desk.qtbot.waitSignal(desk.window.ticket_opened, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.opened, timeout=WAIT):
         desk.window.list_pane.select(other)
     assert not desk.store.row("sandbox", other).unread
     assert not desk.window.windowTitle().startswith("(")
@@ -351,7 +367,7 @@ def test_no_request_runs_on_the_ui_thread(desk, sandbox):
     desk.window.detail.composer.setPlainText("threads")
     with desk.qtbot.waitSignal(desk.window.detail.reply_sent, timeout=WAIT):
         desk.window.detail.send()
-    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
         desk.window.refresh()
     assert desk.client.threads
     assert threading.main_thread() not in desk.client.threads
@@ -361,7 +377,7 @@ def test_refresh_updates_rows_and_the_last_refresh_time(desk, sandbox):
     desk.open()
     with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
         colleague.update_ticket(SPEC_TICKET, priority="HIGH")
-    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
         desk.qtbot.keyClick(desk.window, Qt.Key.Key_F5)
     assert desk.window.model.index(0, 5).data() == "High"
     assert desk.window.refreshed_label.text().startswith("Refreshed ")
@@ -386,7 +402,7 @@ def test_closing_the_window_while_requests_run_neither_crashes_nor_hangs(desk, s
 
 def test_without_an_account_the_window_welcomes_instead_of_breaking(qtbot, tmp_path):
     runner = TaskRunner()
-    window = MainWindow(runner, None, "Not configured", Agent(),
+    window = MainWindow(TicketController(runner), "Not configured", Agent(),
                         settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
@@ -501,14 +517,14 @@ def test_the_new_ticket_dialog_cannot_be_closed_or_discarded_while_creating(desk
         dialog.create_button.click()
         dialog.reject()  # Esc while the server works: ignored
         assert dialog.isVisible() and not dialog.discard_button.isEnabled()
-    assert desk.service.draft("new", 0) is None
+    assert desk.repository.draft("new", 0) is None
     assert len([n for n in sandbox.store.ticket_numbers() if sandbox.store.ticket(n)["subject"] == "Slow create"]) == 1
 
 
 def test_the_draft_is_saved_while_typing_without_closing_anything(desk):
     desk.open()
     desk.qtbot.keyClicks(desk.window.detail.composer, "typed")
-    desk.qtbot.waitUntil(lambda: desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "typed"}, timeout=WAIT)
+    desk.qtbot.waitUntil(lambda: desk.repository.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "typed"}, timeout=WAIT)
 
 
 def test_a_reply_finishing_after_the_agent_moved_on_leaves_the_other_composer_alone(desk, sandbox):
@@ -524,7 +540,7 @@ def test_a_reply_finishing_after_the_agent_moved_on_leaves_the_other_composer_al
         pane.select(other)
         detail.composer.setPlainText("for the other ticket")
     assert detail.composer.toPlainText() == "for the other ticket"
-    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) is None
+    assert desk.repository.draft(REPLY_DRAFT, SPEC_TICKET) is None
     assert sandbox.store.ticket(SPEC_TICKET)["replies"][-1]["message"] == "for the spec ticket"
 
 
@@ -541,7 +557,7 @@ def test_a_failure_after_the_agent_moved_on_is_still_shown(desk, sandbox):
         detail.send()
         pane.select(other)
     assert f"Your reply to #{SPEC_TICKET} was not sent" in detail.banner.text()
-    assert desk.service.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "will fail"}
+    assert desk.repository.draft(REPLY_DRAFT, SPEC_TICKET) == {"message": "will fail"}
 
 
 def test_status_and_priority_wait_for_each_other(desk, sandbox):
@@ -594,7 +610,7 @@ def track_every_sandbox_ticket(desk: Desk, sandbox) -> list[int]:
     numbers = sandbox.store.ticket_numbers()
     for number in numbers:
         desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
-    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    desk.connect()
     return numbers
 
 
@@ -602,9 +618,9 @@ def test_f5_fetches_every_ticket_while_handing_the_runner_only_a_few_at_a_time(d
     numbers = track_every_sandbox_ticket(desk, sandbox)
     assert len(numbers) > 40
     before = sandbox.requests_served
-    with desk.qtbot.waitSignal(desk.window.refresh_finished, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
         desk.window.refresh()
-        assert desk.runner.in_flight == desk.runner.pool.maxThreadCount() * 2  # the rest follow as answers come
+        assert desk.runner.in_flight == desk.controller.live.planner.policy.sweep_in_flight  # the rest follow
     assert sandbox.requests_served - before == len(numbers)
     assert desk.window.refreshed_label.text().startswith("Refreshed ")
 
@@ -613,20 +629,18 @@ def test_switching_environment_during_f5_stops_fetching_the_old_tickets(desk, sa
     numbers = track_every_sandbox_ticket(desk, sandbox)
     sandbox.faults.latency_ms = 50
     desk.window.refresh()
-    desk.window.set_service(None, "Not configured", AGENT)
+    desk.controller.connect_to(None)
     desk.idle()
     assert sandbox.requests_served - len(numbers) <= desk.runner.pool.maxThreadCount() * 2
 
 
 def test_a_very_long_list_is_read_on_a_worker_and_shown_when_read(desk, sandbox, monkeypatch):
-    import gui.views.main_window as main_window
 
     numbers = sandbox.store.ticket_numbers()[:6]
     for number in numbers:
         desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
-    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)  # "very long" for this test
-    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
-        desk.window.set_service(desk.service, "Sandbox", AGENT)
+    with desk.qtbot.waitSignal(desk.controller.list_loaded, timeout=WAIT) as loaded:
+        desk.connect(wait=False)
         assert desk.window.model.total() == 0  # the window is free at once; the list follows
         assert desk.window.list_pane.count_label.text() == "Loading the ticket list…"
     assert sorted(row.number for row in loaded.args[0]) == sorted(numbers)
@@ -635,13 +649,11 @@ def test_a_very_long_list_is_read_on_a_worker_and_shown_when_read(desk, sandbox,
 
 
 def test_a_list_read_for_an_environment_left_meanwhile_is_dropped(desk, sandbox, monkeypatch):
-    import gui.views.main_window as main_window
 
     for number in sandbox.store.ticket_numbers()[:6]:
         desk.store.save_snapshot("sandbox", desk.client.get_ticket(number), seen=True)
-    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
-    desk.window.set_service(desk.service, "Sandbox", AGENT)
-    desk.window.set_service(None, "Not configured", AGENT)
+    desk.connect(wait=False)
+    desk.controller.connect_to(None)
     desk.idle()
     assert desk.window.model.total() == 0
 
@@ -674,15 +686,13 @@ def test_switching_environment_shows_only_the_new_environments_tickets(desk, san
     desk.open(SPEC_TICKET)
     other = next(number for number in sandbox.store.ticket_numbers() if number != SPEC_TICKET)
     desk.store.save_snapshot("beta", desk.client.get_ticket(other), seen=True)
-    desk.window.set_service(TicketService(desk.client, desk.store, "beta"), "Beta", AGENT)
+    desk.connect(TicketService(desk.client, TicketRepository(desk.store, "beta")), "Beta")
     assert [row.number for row in desk.window.model.rows()] == [other]
 
 
 def hold_list_reads(desk, monkeypatch) -> threading.Event:
     """Reads of the whole list take their snapshot at once, then wait until the test lets them finish."""
-    import gui.views.main_window as main_window
 
-    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
     gate = threading.Event()
     real = desk.store.tickets
 
@@ -705,11 +715,11 @@ def store_sandbox_tickets(desk, sandbox, count: int = 6) -> list[int]:
 def test_a_ticket_removed_while_the_long_list_is_read_stays_removed(desk, sandbox, monkeypatch):
     numbers = store_sandbox_tickets(desk, sandbox)
     gate = hold_list_reads(desk, monkeypatch)
-    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    desk.connect(wait=False)
     desk.open(numbers[0])
     desk.window.list_pane.select(numbers[0])
     desk.window.remove_current()
-    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+    with desk.qtbot.waitSignal(desk.controller.list_loaded, timeout=WAIT) as loaded:
         gate.set()
     assert numbers[0] not in [row.number for row in loaded.args[0]]
     assert numbers[0] not in [row.number for row in desk.window.model.rows()]
@@ -719,11 +729,11 @@ def test_a_ticket_refreshed_while_the_long_list_is_read_keeps_its_newer_row(desk
     numbers = store_sandbox_tickets(desk, sandbox)
     stored = next(row for row in desk.store.tickets("sandbox") if row.number == numbers[1])
     gate = hold_list_reads(desk, monkeypatch)
-    desk.window.set_service(desk.service, "Sandbox", AGENT)
+    desk.connect(wait=False)
     sandbox.store.add_reply(numbers[1], {"repliedOn": "2026-11-01T10:00:00+00:00", "emailAddress": "x@y.z",
                                          "message": "Any news?"})
     desk.open(numbers[1])
-    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT):
+    with desk.qtbot.waitSignal(desk.controller.list_loaded, timeout=WAIT):
         gate.set()
     row = next(row for row in desk.window.model.rows() if row.number == numbers[1])
     assert row.replies == stored.replies + 1
@@ -734,20 +744,18 @@ def test_a_list_that_cannot_be_read_says_so_offers_retry_and_still_starts_backgr
                                                                                             monkeypatch):
     import sqlite3
 
-    import gui.views.main_window as main_window
 
     store_sandbox_tickets(desk, sandbox)
-    monkeypatch.setattr(main_window, "LIST_READ_AT_ONCE", 3)
     real = desk.store.tickets
     monkeypatch.setattr(desk.store, "tickets", lambda env: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O")))
-    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
-        desk.window.set_service(desk.service, "Sandbox", AGENT)
+    with desk.qtbot.waitSignal(desk.controller.list_loaded, timeout=WAIT) as loaded:
+        desk.connect(wait=False)
     assert loaded.args[0] == []
     banner = desk.window.list_banner
     assert banner.isVisible() and "Could not read the ticket list" in banner.text()
     assert banner.retry_button.isVisible()
     monkeypatch.setattr(desk.store, "tickets", real)
-    with desk.qtbot.waitSignal(desk.window.list_loaded, timeout=WAIT) as loaded:
+    with desk.qtbot.waitSignal(desk.controller.list_loaded, timeout=WAIT) as loaded:
         banner.retry_button.click()
     assert len(loaded.args[0]) == 6
 

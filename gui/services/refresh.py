@@ -12,6 +12,7 @@ Jitter only ever shortens an interval, so the guarantees hold and workstations d
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass, field
 
 ACTIVE = frozenset({"NEW_TICKET", "OPEN", "IN_PROGRESS"})
@@ -27,6 +28,7 @@ class RefreshPolicy:
     budget_per_hour: float = 720.0  # one request every 5 s on average, per workstation
     jitter: float = 0.1  # intervals are shortened by up to this share
     max_in_flight: int = 3
+    sweep_in_flight: int = 8  # F5: as many at once as the app has workers
     backoff_start_s: float = 5.0
     backoff_max_s: float = 300.0
 
@@ -60,6 +62,9 @@ class RefreshPlanner:
     # status: recounting all of them per ticket made tracking 10,000 tickets at start-up take 6 s.
     _active: int = 0
     _waiting: int = 0
+    # F5: every ticket once, the one on screen first, handed out in order (no scan of all tickets per answer).
+    _sweep: deque[int] = field(default_factory=deque)
+    _sweeping: set[int] = field(default_factory=set)  # taken from the sweep, not answered yet
 
     # ------------------------------------------------------------ what we track
 
@@ -74,7 +79,9 @@ class RefreshPlanner:
         entry.due = self._next(number, status, now) if fresh else now
 
     def forget(self, number: int) -> None:
+        """Never fetched again (a sweep under way skips it too)."""
         entry = self._entries.pop(number, None)
+        self._sweeping.discard(number)
         if entry is not None:
             self._count(entry.status, -1)
 
@@ -114,11 +121,29 @@ class RefreshPlanner:
         self.forget(number)
 
     def everything_now(self, now: float) -> None:
-        """F5, a wake from sleep or the network coming back: all (closed too) are due at once."""
+        """F5: every ticket (closed too) once, the one on screen first, up to ``sweep_in_flight`` at a time."""
         for entry in self._entries.values():
             entry.due = now
-        self._paused_until = 0.0
-        self._failures = 0
+        numbers = sorted(self._entries)
+        if self._on_screen in self._entries:
+            numbers.remove(self._on_screen)
+            numbers.insert(0, self._on_screen)
+        self._sweep = deque(numbers)
+        self._sweeping = set()
+        self.clear_backoff()
+
+    @property
+    def sweeping(self) -> bool:
+        """An F5 is under way: tickets are queued for it or still being fetched for it."""
+        return bool(self._sweep or self._sweeping)
+
+    def abandon_sweep(self) -> int:
+        """Stops an F5 (the server is failing); returns how many tickets it had not fetched. They stay due,
+        so the normal schedule fetches them once the backoff ends."""
+        left = len(self._sweep) + len(self._sweeping)
+        self._sweep.clear()
+        self._sweeping.clear()
+        return left
 
     # ------------------------------------------------------------ the schedule
 
@@ -126,6 +151,8 @@ class RefreshPlanner:
         """The tickets to fetch now, at most the free concurrency, most overdue first."""
         if now < self._paused_until:
             return []
+        if self.sweeping:
+            return self._from_sweep(self.policy.sweep_in_flight - len(self._in_flight))
         free = self.policy.max_in_flight - len(self._in_flight)
         if free <= 0:
             return []
@@ -136,9 +163,20 @@ class RefreshPlanner:
         self._in_flight.update(chosen)
         return chosen
 
+    def _from_sweep(self, free: int) -> list[int]:
+        chosen: list[int] = []
+        while self._sweep and len(chosen) < free:
+            number = self._sweep.popleft()
+            if number in self._entries and number not in self._in_flight:
+                chosen.append(number)
+        self._in_flight.update(chosen)
+        self._sweeping.update(chosen)
+        return chosen
+
     def finished(self, number: int, now: float, *, status: str | None, ok: bool) -> None:
         """Records the answer: the next due time on success, backoff for everyone on failure."""
         self._in_flight.discard(number)
+        self._sweeping.discard(number)
         entry = self._entries.get(number)
         if ok:
             self._failures = 0

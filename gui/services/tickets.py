@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import ApiError, NetworkError, ServerError, Status, Ticket, TogaClient
-from ..store import LocalStore, Saved
+from ..store import Saved
+from ..tickets import Fetch, TicketRepository
 
 log = logging.getLogger(__name__)
 
@@ -65,27 +66,37 @@ class ReplySent:
 
 
 class TicketService:
-    def __init__(self, client: TogaClient, store: LocalStore, env: str):
+    """Calls the vendor API and hands every answer to the environment's ticket owner (``tickets``)."""
+
+    def __init__(self, client: TogaClient, tickets: TicketRepository):
         self.client = client
-        self.store = store
-        self.env = env
+        self.tickets = tickets
 
     # ------------------------------------------------------------ reading
 
-    def open(self, number: int) -> Ticket:
-        """Fetches the ticket the agent is looking at; it joins the list and is marked read."""
+    def _fetch(self, number: int, *, seen: bool, join: bool, fetch: Fetch | None = None) -> tuple[Ticket, Saved | None]:
+        """``fetch``: the token taken when the agent (or the planner) asked, on the UI thread; the answer is then
+        ordered after everything asked for before, such as a removal, even if its worker started late."""
+        fetch = fetch or self.tickets.begin_fetch(number)
         ticket = self.client.get_ticket(number)
-        self.store.save_snapshot(self.env, ticket, seen=True)
-        return ticket
+        return ticket, self.tickets.accept(fetch, ticket, seen=seen, join=join)
 
-    def refresh(self, number: int, *, on_screen: bool = False) -> Saved:
-        ticket = self.client.get_ticket(number)
-        return self.store.save_snapshot(self.env, ticket, seen=on_screen)
+    def open(self, number: int, fetch: Fetch | None = None) -> Ticket:
+        """Fetches the ticket the agent asked for; it joins the list (even if removed before) and is marked read."""
+        return self._fetch(number, seen=True, join=True, fetch=fetch)[0]
 
-    def refresh_quietly(self, number: int, *, on_screen: bool = False) -> Refreshed:
+    def learn(self, number: int) -> Ticket:
+        """A ticket heard of elsewhere (the demo's sandbox): listed as read, unless the agent removed it."""
+        return self._fetch(number, seen=True, join=False)[0]
+
+    def refresh(self, number: int, *, on_screen: bool = False, fetch: Fetch | None = None) -> Saved | None:
+        """A background fetch; None when its answer was out of date or the ticket was removed meanwhile."""
+        return self._fetch(number, seen=on_screen, join=False, fetch=fetch)[1]
+
+    def refresh_quietly(self, number: int, *, on_screen: bool = False, fetch: Fetch | None = None) -> Refreshed:
         """Like ``refresh`` but never raises: background refresh must know which ticket failed."""
         try:
-            return Refreshed(number, self.refresh(number, on_screen=on_screen), None)
+            return Refreshed(number, self.refresh(number, on_screen=on_screen, fetch=fetch), None)
         except ApiError as error:
             return Refreshed(number, None, error)
         except Exception as error:  # a bug must not leave the ticket "in flight" for ever
@@ -97,7 +108,7 @@ class TicketService:
     def create(self, fields: dict[str, Any]) -> Ticket:
         """Files a new ticket, then fetches it so the list shows what the server stored."""
         number = self.client.create_ticket(**fields)
-        self.store.delete_draft(self.env, NEW_TICKET_DRAFT, 0)
+        self.tickets.delete_draft(NEW_TICKET_DRAFT, 0)
         try:
             return self.open(number)
         except ApiError:
@@ -107,13 +118,12 @@ class TicketService:
                 status=Status.NEW_TICKET, email_address=fields.get("email_address"),
                 first_name=fields.get("first_name"), last_name=fields.get("last_name"),
             )
-            self.store.save_snapshot(self.env, ticket, seen=True)
+            self.tickets.accept(self.tickets.begin_fetch(number), ticket, seen=True, join=True)
             return ticket
 
     def check_collision(self, seen: Ticket) -> Collision | None:
         """Fetches the ticket again: did it gain replies or change status since ``seen``?"""
-        now = self.client.get_ticket(seen.ticket_number)
-        self.store.save_snapshot(self.env, now, seen=True)
+        now = self._fetch(seen.ticket_number, seen=True, join=False)[0]
         added = len(now.replies) - len(seen.replies)
         if added > 0 or str(now.status) != str(seen.status):
             return Collision(now, max(0, added), str(seen.status), str(now.status))
@@ -133,8 +143,8 @@ class TicketService:
             collision = self.check_collision(seen)
             if collision is not None:
                 return collision
-        before = self.client.get_ticket(seen.ticket_number) if force else self.store.snapshot(
-            self.env, seen.ticket_number) or seen
+        before = self.client.get_ticket(seen.ticket_number) if force else self.tickets.snapshot(
+            seen.ticket_number) or seen
         try:
             self.client.add_reply(
                 seen.ticket_number, agent.email_address, message,
@@ -155,17 +165,19 @@ class TicketService:
                     "No clear answer came back, and the reply is not on the ticket: it is safe to send it again.",
                     error.status,
                 ) from None
-        self.store.delete_draft(self.env, REPLY_DRAFT, seen.ticket_number)
+        self.tickets.wrote(seen.ticket_number)
+        self.tickets.delete_draft(REPLY_DRAFT, seen.ticket_number)
         warnings = []
         status_set = None
         if status is not None:
             try:
                 self.client.update_ticket(seen.ticket_number, status=status)
+                self.tickets.wrote(seen.ticket_number)
                 status_set = str(status)
             except ApiError as error:
                 warnings.append(f"The reply was sent, but the status was not changed: {error.message}")
         try:
-            ticket = self.open(seen.ticket_number)
+            ticket = self._fetch(seen.ticket_number, seen=True, join=False)[0]
         except ApiError as error:
             ticket = before
             warnings.append(f"The reply was sent, but the ticket could not be reloaded: {error.message}")
@@ -183,18 +195,5 @@ class TicketService:
     def update(self, number: int, **changes: Any) -> Ticket:
         """Sends only the changed fields, then returns the ticket as the server now has it."""
         self.client.update_ticket(number, **changes)
-        return self.open(number)
-
-    def remove(self, number: int) -> None:
-        self.store.remove(self.env, number)
-
-    # ------------------------------------------------------------- drafts
-
-    def save_draft(self, kind: str, number: int, fields: dict[str, Any]) -> None:
-        self.store.save_draft(self.env, kind, number, fields)
-
-    def draft(self, kind: str, number: int) -> dict[str, Any] | None:
-        return self.store.draft(self.env, kind, number)
-
-    def delete_draft(self, kind: str, number: int) -> None:
-        self.store.delete_draft(self.env, kind, number)
+        self.tickets.wrote(number)
+        return self._fetch(number, seen=True, join=False)[0]

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..api import ApiError, Ticket, ValidationError
 from ..api import validation as v
-from ..services.tickets import TicketService
-from ..tasks import TaskRunner
+from ..controller import TicketController
 from .banner import Banner, error_label
 
 LINE_FIELDS = (
@@ -32,12 +31,11 @@ class EditTicketDialog(QDialog):
     saved = Signal(object)  # the Ticket as the server now has it
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, service: TicketService, ticket: Ticket, parent: QWidget | None = None):
+    def __init__(self, controller: TicketController, ticket: Ticket, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(f"Edit ticket #{ticket.ticket_number}")
         self.setMinimumWidth(520)
-        self._runner = runner
-        self._service = service
+        self._controller = controller
         self._ticket = ticket
         self._busy = False
         self.banner = Banner()
@@ -104,8 +102,7 @@ class EditTicketDialog(QDialog):
         if not self._validate():
             return
         self._set_busy(True)
-        self._runner.submit(self._service.update, self._ticket.ticket_number, **self.changes(),
-                            on_done=self._saved, on_error=self._failed)
+        self._controller.edit(self._ticket.ticket_number, self.changes(), on_done=self._saved, on_error=self._failed)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

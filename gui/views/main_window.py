@@ -1,12 +1,9 @@
 """The main window: the Tickets tab (list beside the open ticket), menus, toolbar and status bar.
 
-It wires panes to the ticket service through the task runner; panes only present.
+Layout and wiring only: the ticket controller decides and owns the list's model; panes present.
 """
 
 from __future__ import annotations
-
-from collections import deque
-from datetime import datetime
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -22,13 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api import ApiError, NotFoundError, Order, Ticket
-from ..api import validation as v
-from ..models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
+from ..api import Order, Ticket
+from ..controller import TicketController
 from ..services.orders import OrderService
-from ..services.tickets import Agent, TicketService
-from ..store import Change, Saved
-from ..tasks import TaskRunner
+from ..services.tickets import Agent
 from .banner import Banner
 from .diagnostic_dialog import DiagnosticDialog
 from .new_ticket_dialog import NewTicketDialog
@@ -37,9 +31,6 @@ from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
 from .welcome import WelcomeView
 
-LIST_READ_AT_ONCE = 20_000  # tickets; reading these from SQLite takes about 50 ms, so before the first paint
-
-REFRESH_AHEAD_PER_WORKER = 2  # F5 keeps this many tickets per worker queued: workers never wait, the UI never floods
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
 
@@ -49,32 +40,21 @@ def environment_colour(environment: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    ticket_opened = Signal(int)  # a fresh copy of the ticket on screen arrived
     settings_requested = Signal()
-    ticket_removed = Signal(int)
     explore_requested = Signal()
-    open_failed = Signal(str)
-    refresh_finished = Signal()
     about_requested = Signal()
-    list_loaded = Signal(object)  # the environment's rows, once they are in the list
 
-    def __init__(self, runner: TaskRunner, service: TicketService | None, environment: str, agent: Agent,
+    def __init__(self, controller: TicketController, environment: str, agent: Agent,
                  notice: str = "", settings: QSettings | None = None):
         super().__init__()
-        self._runner = runner
-        self._service = service
+        self.controller = controller
+        self._runner = controller.runner
         self._environment = environment
         self._settings = settings or QSettings()
-        self._refreshing = 0
-        self._refresh_errors: list[str] = []
-        self._refresh_queue: deque[tuple[int, bool]] = deque()  # (number, on screen) not yet handed to the runner
-        self._refresh_submitted = 0  # handed over, not yet answered
-        self._loading: TicketService | None = None  # a long list being read from disk on a worker
-        self._removed_while_loading: set[int] = set()
         self._orders: OrderService | None = None
         self.resize(1200, 760)
 
-        self.model = TicketTableModel(self)
+        self.model = controller.model
         self.list_pane = TicketListPane(self.model)
         self.list_banner = Banner()
         left = QWidget()
@@ -82,7 +62,7 @@ class MainWindow(QMainWindow):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.list_banner)
         left_layout.addWidget(self.list_pane, 1)
-        self.detail = TicketDetailPane(runner, service, agent)
+        self.detail = TicketDetailPane(controller, agent)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
@@ -93,7 +73,7 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Workspace tabs")
         self.tabs.addTab(self.splitter, "&Tickets")
         self.tabs.setTabToolTip(0, "Tickets tracked on this workstation (Ctrl+1)")
-        self.orders_tab = OrdersTab(runner, None)
+        self.orders_tab = OrdersTab(self._runner, None)
         self.tabs.addTab(self.orders_tab, "&Orders")
         self.tabs.setTabToolTip(1, "Look up orders and attach diagnostics (Ctrl+2)")
         self.welcome = WelcomeView()
@@ -105,8 +85,16 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
 
-        self.list_pane.ticket_chosen.connect(self.show_ticket)
-        self.detail.ticket_changed.connect(self._ticket_fresh)
+        self.list_pane.ticket_chosen.connect(controller.open)
+        controller.current_changed.connect(self.list_pane.follow)
+        controller.notice.connect(self._notice)
+        controller.open_failed.connect(self._open_failed)
+        controller.refresh_failed.connect(self._refresh_failed)
+        controller.list_loading.connect(self._list_loading)
+        controller.list_failed.connect(self._list_failed)
+        controller.list_loaded.connect(self.list_pane.show_count)
+        controller.status_message.connect(self._status_message)
+        controller.refresh_state.connect(self._refresh_state)
         self.detail.order_requested.connect(self.open_order)
         self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
         self.orders_tab.diagnostic_requested.connect(self.add_diagnostic)
@@ -114,94 +102,63 @@ class MainWindow(QMainWindow):
         self.welcome.explore_requested.connect(self.explore_requested)
         self.model.modelReset.connect(self._update_title)
         self.model.dataChanged.connect(self._update_title)
-        self.set_service(service, environment, agent)
+        self.show_environment(environment, agent)
         if notice:
             self.list_banner.show_message(notice, kind="info")
         self._restore_layout()
 
-    def set_service(self, service: TicketService | None, environment: str, agent: Agent,
-                    orders: OrderService | None = None) -> None:
-        """Switches environment without a restart: the lists, the panes, the indicator and its colour."""
+    def show_environment(self, environment: str, agent: Agent, orders: OrderService | None = None) -> None:
+        """Switches environment without a restart: the panes, the indicator and its colour (the controller
+        has the data)."""
+        connected = self.controller.connected
         self.detail.clear()
-        self._service = service
         self._orders = orders
         self.orders_tab.set_service(orders)
         self._environment = environment
-        self.detail.set_service(service, agent)
+        self.detail.set_service(agent)
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
-            action.setEnabled(service is not None)
-        self.pages.setCurrentWidget(self.tabs if service is not None else self.welcome)
-        (self.list_pane.filter_edit if service is not None else self.welcome.connect_button).setFocus()
+            action.setEnabled(connected)
+        self.pages.setCurrentWidget(self.tabs if connected else self.welcome)
+        (self.list_pane.filter_edit if connected else self.welcome.connect_button).setFocus()
         self.environment_label.setText(f"  {environment}  ")
         colour = environment_colour(environment)
         self.environment_label.setStyleSheet(
             f"QLabel {{ background: {colour}; color: white; font-weight: bold; border-radius: 3px; }}"
         )
         self.refreshed_label.setText("Not refreshed yet")
-        self.refreshed_label.setVisible(service is not None)
-        self._refreshing = 0
-        self._refresh_queue.clear()  # the rest of a refresh of the previous environment
-        self._refresh_submitted = 0
-        self._refresh_errors = []
+        self.refreshed_label.setVisible(connected)
         self.list_banner.hide()
         self.welcome.banner.hide()
         self._update_title()
-        self._load_list(service)  # last: its list_loaded starts the live updates, which set the status text
 
-    def _load_list(self, service: TicketService | None) -> None:
-        """The list from disk, before any network: read at once when small, on a worker when large."""
-        self.model.set_rows([])  # nothing of the previous environment stays, whichever way the list comes
-        self._removed_while_loading = set()
-        self._loading = None
-        if service is None:
-            return
-        if service.store.ticket_count(service.env) <= LIST_READ_AT_ONCE:
-            self._list_read(service, service.store.tickets(service.env))
-            return
-        self._loading = service
+    @Slot()
+    def _list_loading(self) -> None:
         self.list_pane.count_label.setText("Loading the ticket list…")
 
-        def read_and_sort(order: tuple[int, bool]) -> SortedInAdvance:  # on a worker: SQLite, then the sort
-            return sorted_in_advance(service.store.tickets(service.env), order)
-
-        self._runner.submit(read_and_sort, self.model.sort_key(),
-                            on_done=lambda ready: self._list_read(service, ready.rows, ready),
-                            on_error=lambda error: self._list_failed(service, error))
-
-    def _list_read(self, service: TicketService, rows: list, ready: SortedInAdvance | None = None) -> None:
-        """The stored rows, merged with what happened while they were read: tickets opened, refreshed or
-        edited meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
-        if service is not self._service:
-            return  # the agent switched environment meanwhile
-        newer = {row.number: row for row in self.model.rows()}
-        if newer or self._removed_while_loading:
-            rows = [newer.pop(row.number, row) for row in rows if row.number not in self._removed_while_loading]
-            rows.extend(newer.values())
-            ready = None  # sorted before these changes: the model sorts the merged list itself
-        self._loading = None
-        self._removed_while_loading = set()
-        self.model.set_rows(rows, ready)
-        self.list_loaded.emit(rows)
-
-    def _list_failed(self, service: TicketService, error: ApiError) -> None:
-        if service is not self._service:
-            return
-        self._loading = None
-        self._removed_while_loading = set()
+    @Slot(str)
+    def _list_failed(self, text: str) -> None:
         self.list_pane.show_count()  # instead of "Loading…"
-        self.notify(f"Could not read the ticket list on this computer: {error}", retry=lambda: self._load_list(service))
-        self.list_loaded.emit(self.model.rows())  # background refresh still watches what is listed
+        self.notify(text, retry=self.controller.reload_list)
 
-    @Slot(object)
-    def apply_saved(self, saved: Saved) -> None:
-        """A change found in the background: the row, and the open ticket if it is this one."""
-        if self._service is None:
-            return
-        self.model.upsert(saved.row)
-        if self.detail.ticket is not None and self.detail.ticket.ticket_number == saved.row.number:
-            snapshot = self._service.store.snapshot(self._service.env, saved.row.number)
-            if snapshot is not None:
-                self.detail.show_ticket(snapshot)
+    @Slot(str, str)
+    def _notice(self, text: str, kind: str) -> None:
+        self.notify(text, kind=kind)
+
+    @Slot(str, bool)
+    def _open_failed(self, text: str, can_retry: bool) -> None:
+        self.notify(text, retry=self.controller.retry_open if can_retry else None)
+
+    @Slot(str)
+    def _refresh_failed(self, text: str) -> None:
+        self.notify(text, retry=self.refresh)
+
+    @Slot(str)
+    def _status_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    @Slot(str)
+    def _refresh_state(self, text: str) -> None:
+        self.refreshed_label.setText(text)
 
     def notify(self, text: str, *, kind: str = "error", retry=None, action_text: str = "&Retry") -> None:
         """A message in the banner the agent can see now: the welcome page's or the ticket list's."""
@@ -239,9 +196,9 @@ class MainWindow(QMainWindow):
         self.filter_action = self._action("&Filter tickets", "Ctrl+F", "Type to filter the ticket list",
                                           self._focus_filter)
         self.next_action = self._action("&Next ticket", "Ctrl+Down", "Open the next ticket in the list",
-                                        lambda: self._move(+1))
+                                        self._next)
         self.previous_action = self._action("&Previous ticket", "Ctrl+Up", "Open the previous ticket in the list",
-                                            lambda: self._move(-1))
+                                            self._previous)
         self.tickets_tab_action = self._action("&Tickets tab", "Ctrl+1", "Show the Tickets tab",
                                                lambda: self.tabs.setCurrentIndex(0))
         self.orders_tab_action = self._action("&Orders tab", "Ctrl+2", "Show the Orders tab and its number field",
@@ -298,76 +255,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ tickets
 
-    @Slot(int)
-    def show_ticket(self, number: int) -> None:
-        """Shows the stored copy at once, then a fresh one from the server."""
-        if self._service is None:
-            return
-        snapshot = self._service.store.snapshot(self._service.env, number)
-        if snapshot is not None:
-            self.detail.show_ticket(snapshot)
-            self._service.store.mark_read(self._service.env, number)
-            row = self._service.store.row(self._service.env, number)
-            if row is not None:
-                self.model.upsert(row)
-        self._runner.submit(self._service.open, number, on_done=self._opened, on_error=self._open_failed)
-
     @Slot()
     def ask_ticket_number(self) -> None:
         text, ok = QInputDialog.getText(self, "Open ticket", "Ticket number:")
         if ok and text.strip():
-            self.open_ticket_number(text.strip().lstrip("#"))
+            self.open_ticket_number(text.strip())
 
     def open_ticket_number(self, text: str | int) -> None:
-        try:
-            number = v.number(text, "ticket number")
-        except ApiError as error:
-            self.list_banner.show_message(error.message)
-            return
-        if self.list_pane.select(number):
-            return
         self.list_banner.hide()
-        self._runner.submit(self._service.open, number, on_done=self._opened_new, on_error=self._open_failed)
-
-    @Slot(object)
-    def _opened_new(self, ticket: Ticket) -> None:
-        self._ticket_fresh(ticket)
-        self.list_pane.select(ticket.ticket_number)
-        self.ticket_opened.emit(ticket.ticket_number)
-
-    @Slot(object)
-    def _opened(self, ticket: Ticket) -> None:
-        self._ticket_fresh(ticket)
-        self.ticket_opened.emit(ticket.ticket_number)
-
-    @Slot(object)
-    def _ticket_fresh(self, ticket: Ticket) -> None:
-        if self._service is None:
-            return
-        row = self._service.store.row(self._service.env, ticket.ticket_number)
-        if row is not None:
-            self.model.upsert(row)
-        if self.detail.ticket is not None and self.detail.ticket.ticket_number == ticket.ticket_number:
-            self.detail.show_ticket(ticket)
-
-    @Slot(object)
-    def _open_failed(self, error: ApiError) -> None:
-        if isinstance(error, NotFoundError):
-            text = f"No such ticket in this environment ({self._environment}). {error.message}"
-            self.list_banner.show_message(text)
-        else:
-            self.list_banner.show_message(f"Could not open the ticket: {error.message}", retry=self._retry_current)
-        self.open_failed.emit(error.message)
-
-    def _retry_current(self) -> None:
-        number = self.list_pane.current_number()
-        if number is not None:
-            self.show_ticket(number)
-
-    def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
-        """Adds tickets heard of elsewhere (the demo's sandbox) to the list, fetched on workers."""
-        for number in numbers:
-            self._runner.submit(self._service.open, number, on_done=self._opened)
+        self.tabs.setCurrentIndex(0)
+        if self.controller.open_number(text):
+            self.list_pane.reveal(self.controller.current)
 
     @Slot()
     def _show_orders(self) -> None:
@@ -404,85 +302,27 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def new_ticket(self, prefill: dict[str, str] | None = None) -> None:
-        dialog = NewTicketDialog(self._runner, self._service, self, prefill=prefill)
+        dialog = NewTicketDialog(self.controller, self, prefill=prefill)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.created.connect(self._opened_new)
+        dialog.created.connect(self._created)
         dialog.open()
         self.new_ticket_dialog = dialog
 
+    @Slot(object)
+    def _created(self, ticket: Ticket) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.controller.created(ticket)
+
     @Slot()
     def remove_current(self) -> None:
-        number = self.list_pane.current_number()
-        if number is None or self._service is None:
-            return
-        self._service.remove(number)
-        self.model.remove(number)
-        if self._loading is not None:
-            self._removed_while_loading.add(number)  # the list being read from disk may still hold it
-        self.ticket_removed.emit(number)
-        self.detail.clear()
-        self.statusBar().showMessage(f"#{number} removed from this list (the server still has it).", 5000)
+        """Ctrl+Del: the open ticket, which is the highlighted row."""
+        self.controller.remove()
 
     @Slot()
     def refresh(self) -> None:
-        """Fetches every listed ticket again; F5.
-
-        The runner is fed a few tickets ahead of its workers, not all at once: handing it
-        1,000 tasks in one go held the UI thread for about 35 ms (and 10,000 for 350 ms).
-        """
-        if self._service is None or self._refreshing:
-            return
-        numbers = self._service.store.ticket_numbers(self._service.env)
-        current = self.list_pane.current_number()
-        self._refreshing = len(numbers)
-        self._refresh_errors: list[str] = []
-        self._refresh_queue = deque((number, number == current) for number in numbers)
-        self._refresh_submitted = 0
-        if not numbers:
-            self._refresh_done()
-        self._feed_refresh()
-
-    def _feed_refresh(self) -> None:
-        ahead = self._runner.pool.maxThreadCount() * REFRESH_AHEAD_PER_WORKER
-        while self._refresh_queue and self._refresh_submitted < ahead:
-            number, on_screen = self._refresh_queue.popleft()
-            self._refresh_submitted += 1
-            self._runner.submit(self._service.refresh, number, on_screen=on_screen,
-                                on_done=self._refreshed_one, on_error=self._refresh_failed_one)
-
-    @Slot(object)
-    def _refreshed_one(self, saved: Saved) -> None:
-        self.model.upsert(saved.row)
-        current = self.detail.ticket
-        if current is not None and current.ticket_number == saved.row.number and saved.change is not Change.SAME:
-            snapshot = self._service.store.snapshot(self._service.env, saved.row.number)
-            if snapshot is not None:
-                self.detail.show_ticket(snapshot)
-        self._count_refresh()
-
-    @Slot(object)
-    def _refresh_failed_one(self, error: ApiError) -> None:
-        self._refresh_errors.append(error.message)
-        self._count_refresh()
-
-    def _count_refresh(self) -> None:
-        self._refreshing -= 1
-        self._refresh_submitted -= 1
-        if self._refreshing <= 0:
-            self._refresh_done()
-        else:
-            self._feed_refresh()
-
-    def _refresh_done(self) -> None:
-        self._refreshing = 0
-        errors = self._refresh_errors
-        if errors:
-            self.list_banner.show_message(
-                f"{len(errors)} ticket(s) could not be refreshed: {errors[-1]}", retry=self.refresh
-            )
-        else:
-            self.refreshed_label.setText(f"Refreshed {datetime.now().strftime('%H:%M:%S')}")
-        self.refresh_finished.emit()
+        """F5: every listed ticket, through the one refresh engine."""
+        self.list_banner.hide()
+        self.controller.refresh()
 
     # ------------------------------------------------------------ small things
 
@@ -491,8 +331,13 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.list_pane.focus_filter()
 
-    def _move(self, step: int) -> None:
-        self.list_pane.move(step)
+    @Slot()
+    def _next(self) -> None:
+        self.list_pane.move(+1)
+
+    @Slot()
+    def _previous(self) -> None:
+        self.list_pane.move(-1)
 
     @Slot(int)
     def _show_busy(self, count: int) -> None:

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..api import ApiError, Priority, Ticket, ValidationError
 from ..api import validation as v
-from ..services.tickets import NEW_TICKET_DRAFT, TicketService
-from ..tasks import TaskRunner
+from ..controller import TicketController
 from .banner import Banner, error_label
 
 TEXT_FIELDS = ("email_address", "subject", "first_name", "last_name", "phone_number")
@@ -32,13 +31,12 @@ class NewTicketDialog(QDialog):
     created = Signal(object)  # the Ticket as the server stored it
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, service: TicketService, parent: QWidget | None = None,
+    def __init__(self, controller: TicketController, parent: QWidget | None = None,
                  prefill: dict[str, str] | None = None):
         super().__init__(parent)
         self.setWindowTitle("New ticket")
         self.setMinimumWidth(520)
-        self._runner = runner
-        self._service = service
+        self._controller = controller
         self.banner = Banner()
 
         self.edits: dict[str, QLineEdit] = {}
@@ -106,7 +104,7 @@ class NewTicketDialog(QDialog):
         self._touched: set[str] = set()
         self._busy = False
         self._restoring = True
-        self._load(self._service.draft(NEW_TICKET_DRAFT, 0) or prefill or {})
+        self._load(controller.new_ticket_draft() or prefill or {})
         self._restoring = False
         self._validate(show_all=False)
 
@@ -180,14 +178,11 @@ class NewTicketDialog(QDialog):
             return
         fields = self.fields()
         typed = any(str(val).strip() for key, val in fields.items() if key != "priority")
-        if typed:
-            self._service.save_draft(NEW_TICKET_DRAFT, 0, fields)
-        else:
-            self._service.delete_draft(NEW_TICKET_DRAFT, 0)
+        self._controller.save_new_ticket_draft(fields if typed else None)
 
     @Slot()
     def _discard(self) -> None:
-        self._service.delete_draft(NEW_TICKET_DRAFT, 0)
+        self._controller.save_new_ticket_draft(None)
         self._restoring = True
         self._load({})
         self._restoring = False
@@ -201,7 +196,7 @@ class NewTicketDialog(QDialog):
         self.save_draft()
         self._set_busy(True)
         self.banner.hide()
-        self._runner.submit(self._service.create, self.fields(), on_done=self._created, on_error=self._failed)
+        self._controller.create(self.fields(), on_done=self._created, on_error=self._failed)
 
     @Slot(object)
     def _created(self, ticket: Ticket) -> None:

@@ -1,7 +1,8 @@
 """The open ticket: header with status and priority controls, the reply thread, and the composer.
 
-Every request goes through the ticket service on a worker; results arrive on bound slots.
-What the agent types is saved as a draft while typing and kept through every failure.
+It shows what the controller says is open and asks the controller for every request;
+results arrive on bound slots. What the agent types is saved as a draft while typing and
+kept through every failure.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
-from ..services.tickets import REPLY_DRAFT, Agent, Collision, TicketService
-from ..tasks import TaskRunner
+from ..controller import TicketController
+from ..services.tickets import Agent, Collision
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
 from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
 
 DRAFT_SAVE_MS = 400
+PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
 
 
 def _label(accessible: str, *, selectable: bool = True) -> QLabel:
@@ -57,14 +59,11 @@ class TicketDetailPane(QWidget):
     collision_found = Signal(str)
     order_requested = Signal(int)  # an order number mentioned in the ticket was clicked
 
-    def __init__(self, runner: TaskRunner, service: TicketService | None, agent: Agent,
-                 parent: QWidget | None = None):
+    def __init__(self, controller: TicketController, agent: Agent, parent: QWidget | None = None):
         super().__init__(parent)
-        self._runner = runner
-        self._service = service
+        self._controller = controller
         self.agent = agent
         self._ticket: Ticket | None = None
-        self._sending: set[int] = set()  # at most one reply in flight at a time
         self._pending_status: str | None = None
         self._failed_number = 0
         self._change_field: tuple[str, QComboBox, str, int] | None = None
@@ -181,7 +180,7 @@ class TicketDetailPane(QWidget):
         body.addWidget(self.thread, 1)
         body.addWidget(self.composer)
         body.addLayout(buttons)
-        self.placeholder = QLabel("Choose a ticket on the left, or open one by number (Ctrl+L).")
+        self.placeholder = QLabel(PLACEHOLDER)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -196,6 +195,10 @@ class TicketDetailPane(QWidget):
         self._draft_timer.timeout.connect(self.save_draft)
         self.composer.textChanged.connect(self._draft_timer.start)
         self.set_agent(agent)
+        controller.ticket_shown.connect(self.show_ticket)
+        controller.opening.connect(self.show_opening)
+        controller.current_changed.connect(self._current_changed)
+        controller.busy_changed.connect(self._busy_changed)
 
     # ------------------------------------------------------------ showing
 
@@ -203,10 +206,8 @@ class TicketDetailPane(QWidget):
     def ticket(self) -> Ticket | None:
         return self._ticket
 
-    def set_service(self, service: TicketService | None, agent: Agent) -> None:
+    def set_service(self, agent: Agent) -> None:
         """Another environment: nothing of the previous one stays on screen."""
-        self._service = service
-        self._sending.clear()
         self._change_field = None
         self._set_changing(False)
         self.banner.hide()
@@ -217,15 +218,11 @@ class TicketDetailPane(QWidget):
         name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
         self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>")
 
-    def show_ticket(self, ticket: Ticket, *, force: bool = False) -> None:
-        """Shows ``ticket``; switching to another ticket first keeps the current draft.
-
-        A copy of the same ticket with fewer replies than the one on screen is an answer
-        that arrived late, and is ignored unless ``force`` (replies never disappear).
-        """
+    @Slot(object)
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Shows ``ticket`` (the ticket owner has already dropped copies older than the one on screen);
+        switching to another ticket first keeps the current draft."""
         switching = self._ticket is None or self._ticket.ticket_number != ticket.ticket_number
-        if not switching and not force and len(ticket.replies) < len(self._ticket.replies):
-            return
         if switching:
             self.save_draft()
             self.banner.hide()
@@ -251,19 +248,47 @@ class TicketDetailPane(QWidget):
         )
         self.orders_label.setVisible(bool(mentioned))
         if switching:
-            draft = self._service.draft(REPLY_DRAFT, ticket.ticket_number) or {}
             self.composer.blockSignals(True)
-            self.composer.setPlainText(draft.get("message", ""))
+            self.composer.setPlainText(self._controller.draft(ticket.ticket_number))
             self.composer.moveCursor(QTextCursor.MoveOperation.End)
             self.composer.blockSignals(False)
-        self._set_sending(ticket.ticket_number in self._sending)
-        self._set_changing(self._change_field is not None)
+        self._update_busy()
+
+    @Slot(int)
+    def show_opening(self, number: int) -> None:
+        """No stored copy: say so in the pane itself while the server is asked."""
+        self.save_draft()
+        self._ticket = None
+        self.body.hide()
+        self.banner.hide()
+        self.placeholder.setText(f"Opening #{number}…")
+        self.placeholder.show()
+
+    @Slot(object)
+    def _current_changed(self, number: int | None) -> None:
+        if number is None:
+            self.clear()
+        elif self._ticket is not None and self._ticket.ticket_number != number:
+            self.save_draft()  # the stored copy (or "Opening…") follows
 
     def clear(self) -> None:
         self.save_draft()
         self._ticket = None
         self.body.hide()
+        self.placeholder.setText(PLACEHOLDER)
         self.placeholder.show()
+
+    @Slot(int)
+    def _busy_changed(self, number: int) -> None:
+        if self._is_current(number):
+            self._update_busy()
+
+    def _update_busy(self) -> None:
+        if self._ticket is None:
+            return
+        number = self._ticket.ticket_number
+        self._set_sending(self._controller.is_sending(number))
+        self._set_changing(self._change_field is not None or self._controller.is_changing(number))
 
     def _render_thread(self, ticket: Ticket, *, keep_position: bool) -> None:
         """Lays the thread out again only when its text changed: at 500 replies that costs about 100 ms.
@@ -280,6 +305,10 @@ class TicketDetailPane(QWidget):
         self._thread_html = html
         self.thread.setHtml(html)
         bar.setValue(bar.maximum() if (not keep_position or at_end) else position)
+
+    def _scroll_to_end(self) -> None:
+        bar = self.thread.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     @staticmethod
     def _set_combo(box: QComboBox, value: str) -> None:
@@ -311,17 +340,16 @@ class TicketDetailPane(QWidget):
     def save_draft(self) -> None:
         """Writes the composer to the store; called while typing (debounced), on switch and on quit."""
         self._draft_timer.stop()
-        if self._service is None or self._ticket is None or self._ticket.ticket_number in self._sending:
-            return
-        self._service.save_draft(REPLY_DRAFT, self._ticket.ticket_number, {"message": self.composer.toPlainText()})
+        if self._ticket is not None:
+            self._controller.save_draft(self._ticket.ticket_number, self.composer.toPlainText())
 
     # ------------------------------------------------------------ sending
 
     @Slot()
     def send(self, *, status: str | None = None, force: bool = False) -> None:
-        if self._ticket is None or self._ticket.ticket_number in self._sending:
+        if self._ticket is None or self._controller.is_sending(self._ticket.ticket_number):
             return
-        if self._sending:
+        if self._controller.sending_any:
             self.banner.show_message("Another reply is still being sent; send this one when it is done.",
                                      kind="info")
             return
@@ -335,15 +363,11 @@ class TicketDetailPane(QWidget):
             return
         self.save_draft()  # on disk before the request leaves, whatever happens next
         number = self._ticket.ticket_number
-        self._sending.add(number)
-        self._set_sending(True)
         self.banner.hide()
         self._pending_status = status
         self._failed_number = number
-        self._runner.submit(
-            self._service.send_reply, self._ticket, self.agent, text, status=status, force=force,
-            on_done=self._send_done, on_error=self._send_error,
-        )
+        self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
+                                    on_done=self._send_done, on_error=self._send_error)
 
     @Slot(object)
     def _send_with_status(self, action: QAction) -> None:
@@ -356,11 +380,9 @@ class TicketDetailPane(QWidget):
     def _send_done(self, result: Any) -> None:
         if isinstance(result, Collision):
             number = result.ticket.ticket_number
-            self._sending.discard(number)
+            self._controller.reply_ended(number)
             self.ticket_changed.emit(result.ticket)
             if self._is_current(number):
-                self._set_sending(False)
-                self.show_ticket(result.ticket)
                 status = self._pending_status
                 self.banner.show_message(
                     result.describe() + " Read the thread above, then send anyway or revise your reply.",
@@ -373,13 +395,12 @@ class TicketDetailPane(QWidget):
             self.collision_found.emit(result.describe())
             return
         number = result.ticket.ticket_number
-        self._sending.discard(number)
+        self._controller.reply_ended(number)
         if self._is_current(number):
             self.composer.blockSignals(True)
             self.composer.clear()
             self.composer.blockSignals(False)
-            self._set_sending(False)
-            self.show_ticket(result.ticket, force=True)
+            self._scroll_to_end()
         if result.warning:
             self.banner.show_message(result.warning, kind="info")
         self.ticket_changed.emit(result.ticket)
@@ -388,10 +409,9 @@ class TicketDetailPane(QWidget):
     @Slot(object)
     def _send_error(self, error: ApiError) -> None:
         number = self._failed_number
-        self._sending.discard(number)
+        self._controller.reply_ended(number)
         safe = isinstance(error, (NetworkError, ServerError)) and not error.maybe_applied
         if self._is_current(number):
-            self._set_sending(False)
             status = self._pending_status
             self.banner.show_message(
                 f"The reply was not sent: {error.message} Your text is kept.",
@@ -415,7 +435,7 @@ class TicketDetailPane(QWidget):
     def edit_ticket(self) -> None:
         if self._ticket is None:
             return
-        dialog = EditTicketDialog(self._runner, self._service, self._ticket, self)
+        dialog = EditTicketDialog(self._controller, self._ticket, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._change_done_edit)
         self.edit_dialog = dialog
@@ -423,8 +443,6 @@ class TicketDetailPane(QWidget):
 
     @Slot(object)
     def _change_done_edit(self, ticket: Ticket) -> None:
-        if self._is_current(ticket.ticket_number):
-            self.show_ticket(ticket, force=True)
         self.ticket_changed.emit(ticket)
 
     # ------------------------------------------------------ status/priority
@@ -441,14 +459,13 @@ class TicketDetailPane(QWidget):
         """One change at a time: both controls wait until the server has answered."""
         if self._ticket is None or self._change_field is not None:
             return
+        number = self._ticket.ticket_number
         value = box.currentData()
         current = str(getattr(self._ticket, field) or "")
-        if value == current:
+        if value == current or self._controller.is_changing(number):
             return
-        self._set_changing(True)
-        self._change_field = (field, box, current, self._ticket.ticket_number)
-        self._runner.submit(self._service.update, self._ticket.ticket_number, **{field: value},
-                            on_done=self._change_done, on_error=self._change_error)
+        self._change_field = (field, box, current, number)
+        self._controller.change(number, field, value, on_done=self._change_done, on_error=self._change_error)
 
     def _set_changing(self, changing: bool) -> None:
         self.status_box.setEnabled(not changing)
@@ -456,17 +473,18 @@ class TicketDetailPane(QWidget):
 
     @Slot(object)
     def _change_done(self, ticket: Ticket) -> None:
+        number = self._change_field[3]
         self._change_field = None
-        self._set_changing(False)
-        if self._is_current(ticket.ticket_number):
-            self.show_ticket(ticket, force=True)
+        self._controller.change_ended(number)
+        self._update_busy()
         self.ticket_changed.emit(ticket)
 
     @Slot(object)
     def _change_error(self, error: ApiError) -> None:
         field, box, old, number = self._change_field
         self._change_field = None
-        self._set_changing(False)
+        self._controller.change_ended(number)
+        self._update_busy()
         if not self._is_current(number):
             self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,8 @@ from ..models.ticket_table import (
 
 
 class TicketListPane(QWidget):
+    """Shows the list; the highlighted row is always the open ticket (``follow``), whatever re-sorts."""
+
     ticket_chosen = Signal(int)  # the agent moved to a ticket (click, keys)
 
     def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
@@ -100,8 +102,7 @@ class TicketListPane(QWidget):
         self.status_box.currentIndexChanged.connect(self._apply_filter)
         self.priority_box.currentIndexChanged.connect(self._apply_filter)
 
-        self._keep: int | None = None
-        model.modelAboutToBeReset.connect(self._remember_selection)
+        self._open: int | None = None  # the ticket the detail pane shows: the highlighted row
         model.modelReset.connect(self._restore_selection)
         model.modelReset.connect(self.show_count)
         model.dataChanged.connect(self.show_count)
@@ -111,20 +112,29 @@ class TicketListPane(QWidget):
     # ------------------------------------------------------------- actions
 
     def current_number(self) -> int | None:
-        index = self.table.currentIndex()
-        return index.data(NUMBER_ROLE) if index.isValid() else None
+        """The open ticket, which is the highlighted row when it is listed."""
+        return self._open
 
     def select(self, number: int) -> bool:
-        """Makes ``number`` the current row (clearing filters that hide it); False if not listed."""
-        row = self.model.row_of(number)
-        if row is None and self.model.total():
+        """Opens ``number`` as if the agent clicked it (clearing filters that hide it); False if not listed."""
+        if self.model.row_of(number) is None and self.model.total():
             self.clear_filters()
-            row = self.model.row_of(number)
-        if row is None:
+        if self.model.row_of(number) is None:
             return False
-        self.table.selectRow(row)
-        self.table.scrollTo(self.model.index(row, 0))
+        self.ticket_chosen.emit(number)
         return True
+
+    def reveal(self, number: int) -> None:
+        """Clears the filters if they hide ``number`` (or a ticket about to join the list)."""
+        if self.model.row_of(number) is None and self.model.rowCount() < self.model.total():
+            self.clear_filters()
+            self._restore_selection(scroll=True)
+
+    @Slot(object)
+    def follow(self, number: int | None) -> None:
+        """The open ticket changed: highlight its row (without choosing it again), or nothing."""
+        self._open = number
+        self._restore_selection(scroll=True)
 
     def clear_filters(self) -> None:
         for box in (self.status_box, self.priority_box):
@@ -137,13 +147,15 @@ class TicketListPane(QWidget):
         self._apply_filter()
 
     def move(self, step: int) -> None:
-        """Next (+1) or previous (-1) ticket in the list as shown."""
+        """Next (+1) or previous (-1) ticket in the list as shown, from the open one."""
         count = self.model.rowCount()
         if not count:
             return
-        row = self.table.currentIndex().row()
-        target = 0 if row < 0 else max(0, min(count - 1, row + step))
-        self.table.selectRow(target)
+        row = self.model.row_of(self._open) if self._open is not None else None
+        target = 0 if row is None else max(0, min(count - 1, row + step))
+        number = self.model.number_at(target)
+        if number is not None and number != self._open:
+            self.ticket_chosen.emit(number)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -164,18 +176,23 @@ class TicketListPane(QWidget):
         self.model.set_filter(self.filter_edit.text(), self.status_box.currentData(), self.priority_box.currentData())
 
     @Slot()
-    def _remember_selection(self) -> None:
-        self._keep = self.current_number()
-
-    @Slot()
-    def _restore_selection(self) -> None:
-        if self._keep is None:
-            return
-        row = self.model.row_of(self._keep)
-        if row is not None:
-            self.table.selectionModel().blockSignals(True)
-            self.table.selectRow(row)
-            self.table.selectionModel().blockSignals(False)
+    def _restore_selection(self, scroll: bool = False) -> None:
+        """After a reset (filter, sort, a ticket that moved) the open ticket's row is highlighted and current."""
+        selection = self.table.selectionModel()
+        row = self.model.row_of(self._open) if self._open is not None else None
+        selection.blockSignals(True)
+        try:
+            if row is None:
+                selection.clear()
+                return
+            index = self.model.index(row, 0)
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            selection.setCurrentIndex(index, flags)
+        finally:
+            selection.blockSignals(False)
+        self.table.viewport().update()
+        if scroll:
+            self.table.scrollTo(index)
 
     @Slot()
     def show_count(self) -> None:
@@ -187,6 +204,7 @@ class TicketListPane(QWidget):
 
     @Slot()
     def _current_changed(self) -> None:
-        number = self.current_number()
-        if number is not None:
+        index = self.table.currentIndex()
+        number = index.data(NUMBER_ROLE) if index.isValid() else None
+        if number is not None and number != self._open:
             self.ticket_chosen.emit(number)

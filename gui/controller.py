@@ -1,0 +1,319 @@
+"""The ticket flows behind the window: load, open, refresh, remove, send, change, create. No widgets.
+
+``TicketController`` decides; the views only present and ask. It owns the ticket list's
+model and the background refresh, follows the environment's ticket owner
+(``gui.tickets.TicketRepository``) through its one change stream, and runs every request
+through the task runner in the connection's scope. The list and the detail pane show
+what this object says is open: ``current_changed`` moves the list's selection, every
+accepted copy of the open ticket arrives as ``ticket_shown``.
+
+Views hand bound slots to the write methods (``send_reply``, ``change``, ``edit``,
+``create``); the controller picks the lane, the scope and the bookkeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from .api import ApiError, NotFoundError, Ticket
+from .api import validation as v
+from .live_updates import LiveUpdates
+from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
+from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
+from .store import Change
+from .tasks import TaskRunner, TaskScope
+from .tickets import Removed, TicketEvent, TicketRepository
+
+log = logging.getLogger(__name__)
+
+Slot1 = Callable[[Any], None]
+
+
+class TicketController(QObject):
+    current_changed = Signal(object)  # the open ticket's number, or None: the list selects it
+    ticket_shown = Signal(object)  # the newest copy of the open ticket (stored or fresh): the detail pane shows it
+    opening = Signal(int)  # the open ticket has no stored copy yet: its GET is under way
+    opened = Signal(int)  # a fresh copy of the open ticket came from the server
+    open_failed = Signal(str, bool)  # (words, whether trying again could help)
+    refresh_failed = Signal(str)  # F5 ended with errors
+    notice = Signal(str, str)  # (text, kind) for the list's banner
+    status_message = Signal(str)  # a short note for the status bar
+    list_loading = Signal()
+    list_loaded = Signal(object)  # the environment's rows, once they are in the model
+    list_failed = Signal(str)
+    ticket_changed = Signal(object)  # Saved: a ticket joined the list or its snapshot changed (notifications)
+    removed = Signal(int)
+    refresh_finished = Signal()
+    refresh_state = Signal(str)  # words for the status bar: synced, offline, pending
+    busy_changed = Signal(int)  # a ticket started or finished sending a reply or changing a field
+    _event = Signal(object)  # from the ticket owner, on whichever thread made the change
+
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.model = TicketTableModel(self)
+        self.live = LiveUpdates(runner, parent=self)
+        self._service: TicketService | None = None
+        self._scope = TaskScope("not connected")
+        self._current: int | None = None
+        self._loading = False
+        self._sending: dict[int, str | None] = {}  # ticket -> status to set with the reply (None: reply only)
+        self._changing: dict[int, str] = {}  # ticket -> the field being changed
+        self._event.connect(self._apply_event)
+        self.live.state_changed.connect(self.refresh_state)
+        self.live.sweep_finished.connect(self._sweep_finished)
+
+    # ------------------------------------------------------------ connection
+
+    @property
+    def connected(self) -> bool:
+        return self._service is not None
+
+    @property
+    def tickets(self) -> TicketRepository | None:
+        return self._service.tickets if self._service else None
+
+    @property
+    def current(self) -> int | None:
+        """The ticket on screen; every ticket action acts on it."""
+        return self._current
+
+    def connect_to(self, service: TicketService | None, scope: TaskScope | None = None, *,
+                   active_minutes: int = 5) -> None:
+        """Another environment: nothing of the previous one stays, and its answers never land here."""
+        self.live.set_service(None)
+        self._scope.cancel()
+        self._scope = scope or TaskScope("tickets")
+        self._service = service
+        self._active_minutes = active_minutes
+        self._sending.clear()
+        self._changing.clear()
+        self._set_current(None)
+        self.model.set_rows([])
+        if service is None:
+            return
+        repository = service.tickets
+        repository.subscribe(self._event.emit)  # queued to the UI thread when a worker made the change
+        self._scope.on_cancel(repository.close)
+        self._load_list()
+
+    def _load_list(self) -> None:
+        """The stored list, always read and sorted on a worker: the window paints before it is in."""
+        service = self._service
+        self._loading = True
+        self.list_loading.emit()
+        self.runner.submit(_read_sorted, service.tickets, self.model.sort_key(), scope=self._scope,
+                           on_done=self._list_read, on_error=self._list_read_failed)
+
+    @Slot(object)
+    def _list_read(self, ready: SortedInAdvance) -> None:
+        """The stored rows, merged with what happened while they were read: tickets opened or refreshed
+        meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
+        repository = self._service.tickets
+        rows = ready.rows
+        newer = {row.number: row for row in self.model.rows()}
+        fresh = [newer.pop(row.number, row) for row in rows if not repository.is_removed(row.number)]
+        if len(fresh) != len(rows) or newer or any(a is not b for a, b in zip(fresh, rows, strict=True)):
+            fresh.extend(newer.values())
+            self.model.set_rows(fresh)  # sorted before these changes: the model sorts the merged list itself
+        else:
+            self.model.set_rows(rows, ready)
+        self._loading = False
+        self._watch(fresh)
+
+    @Slot(object)
+    def _list_read_failed(self, error: ApiError) -> None:
+        self._loading = False
+        self.list_failed.emit(f"Could not read the ticket list on this computer: {error}")
+        self._watch(self.model.rows())  # background refresh still watches what is listed
+
+    def reload_list(self) -> None:
+        if self._service is not None:
+            self._load_list()
+
+    def _watch(self, rows: list) -> None:
+        self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes)
+        self.live.set_on_screen(self._current)  # opened while the list was being read
+        self.list_loaded.emit(rows)
+
+    def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
+        """Tickets heard of elsewhere (the demo's sandbox): fetched on workers, each joins the list when stored."""
+        for number in numbers:
+            self.runner.submit(self._service.learn, number, scope=self._scope, on_done=self._learned)
+
+    @Slot(object)
+    def _learned(self, ticket: Ticket) -> None:
+        self.live.track_number(ticket.ticket_number)
+
+    # ------------------------------------------------------------ the change stream
+
+    @Slot(object)
+    def _apply_event(self, event: TicketEvent) -> None:
+        repository = self.tickets
+        if repository is None or repository.closed:
+            return  # from an environment left meanwhile
+        if isinstance(event, Removed):
+            self.model.remove(event.number)
+            self.live.forget(event.number)
+            if event.number == self._current:
+                self._set_current(None)
+            self.removed.emit(event.number)
+            return
+        self.model.upsert(event.row)
+        if event.row.number == self._current and event.ticket is not None:
+            self.ticket_shown.emit(event.ticket)
+        if event.change is not Change.SAME:
+            self.ticket_changed.emit(event)
+
+    # ------------------------------------------------------------ opening
+
+    def _set_current(self, number: int | None) -> None:
+        if number != self._current:
+            self._current = number
+            self.live.set_on_screen(number)
+        self.current_changed.emit(number)
+
+    @Slot(int)
+    def open(self, number: int) -> None:
+        """Shows the stored copy at once (or "Opening #N…"), then the server's; the list selects it."""
+        repository = self.tickets
+        if repository is None:
+            return
+        self._set_current(number)
+        snapshot = repository.snapshot(number)
+        if snapshot is not None:
+            self.ticket_shown.emit(snapshot)
+            repository.mark_read(number)
+        else:
+            self.opening.emit(number)
+        self.runner.submit(self._service.open, number, repository.begin_fetch(number), scope=self._scope,
+                           on_done=self._opened, on_error=self._open_failed)
+
+    def open_number(self, text: str | int) -> bool:
+        """Ctrl+L: a number the agent typed; False (with a notice) when it is not one."""
+        try:
+            number = v.number(str(text).strip().lstrip("#"), "ticket number")
+        except ApiError as error:
+            self.notice.emit(error.message, "error")
+            return False
+        self.open(number)
+        return True
+
+    @Slot(object)
+    def _opened(self, ticket: Ticket) -> None:
+        self.live.track_number(ticket.ticket_number)
+        if ticket.ticket_number == self._current:
+            self.opened.emit(ticket.ticket_number)
+
+    @Slot(object)
+    def _open_failed(self, error: ApiError) -> None:
+        if isinstance(error, NotFoundError):
+            self.open_failed.emit(f"No such ticket in this environment. {error.message}", False)
+        else:
+            self.open_failed.emit(f"Could not open the ticket: {error.message}", True)
+
+    def retry_open(self) -> None:
+        if self._current is not None:
+            self.open(self._current)
+
+    # ------------------------------------------------------------ list actions
+
+    def remove(self, number: int | None = None) -> None:
+        """Stops tracking the ticket here (the server keeps it); the open one unless told which."""
+        number = self._current if number is None else number
+        if number is None or self.tickets is None:
+            return
+        self.tickets.remove(number)  # its Removed event updates the list and the pane
+        self.status_message.emit(f"#{number} removed from this list (the server still has it).")
+
+    def refresh(self) -> None:
+        """F5: every listed ticket once through the one refresh engine (its limits and backoff)."""
+        if self._service is not None:
+            self.live.manual_refresh()
+
+    @Slot(list, int)
+    def _sweep_finished(self, errors: list[str], left: int) -> None:
+        if errors:
+            more = f" {left} more will be retried when the server answers again." if left else ""
+            self.refresh_failed.emit(f"{len(errors)} ticket(s) could not be refreshed: {errors[-1]}{more}")
+        self.refresh_finished.emit()
+
+    # ------------------------------------------------------------ drafts (local and small: at once)
+
+    def draft(self, number: int) -> str:
+        found = self.tickets.draft(REPLY_DRAFT, number) if self.tickets else None
+        return (found or {}).get("message", "")
+
+    def save_draft(self, number: int, text: str) -> None:
+        if self.tickets is not None and number not in self._sending:
+            self.tickets.save_draft(REPLY_DRAFT, number, {"message": text})
+
+    def new_ticket_draft(self) -> dict[str, Any] | None:
+        return self.tickets.draft(NEW_TICKET_DRAFT, 0) if self.tickets else None
+
+    def save_new_ticket_draft(self, fields: dict[str, Any] | None) -> None:
+        if self.tickets is None:
+            return
+        if fields:
+            self.tickets.save_draft(NEW_TICKET_DRAFT, 0, fields)
+        else:
+            self.tickets.delete_draft(NEW_TICKET_DRAFT, 0)
+
+    # ------------------------------------------------------------ writes
+
+    def is_sending(self, number: int) -> bool:
+        return number in self._sending
+
+    def is_changing(self, number: int) -> bool:
+        """A field change is under way, or a reply that will set the status: status and priority wait."""
+        return number in self._changing or self._sending.get(number) is not None
+
+    @property
+    def sending_any(self) -> bool:
+        return bool(self._sending)
+
+    def send_reply(self, seen: Ticket, agent: Agent, text: str, *, status: str | None = None, force: bool = False,
+                   on_done: Slot1, on_error: Slot1) -> None:
+        number = seen.ticket_number
+        self._sending[number] = status
+        self.busy_changed.emit(number)
+        task = self.tickets.in_lane(number, self._service.send_reply)
+        self.runner.submit(task, seen, agent, text, status=status, force=force, scope=self._scope,
+                           on_done=on_done, on_error=on_error)
+
+    def reply_ended(self, number: int) -> None:
+        """The pane has handled the reply's answer: the ticket may be changed again."""
+        if self._sending.pop(number, False) is not False:
+            self.busy_changed.emit(number)
+
+    def change(self, number: int, field: str, value: str, *, on_done: Slot1, on_error: Slot1) -> None:
+        """Status or priority: only that field is sent, after any write to the ticket asked for before."""
+        self._changing[number] = field
+        self.busy_changed.emit(number)
+        task = self.tickets.in_lane(number, self._service.update)
+        self.runner.submit(task, number, **{field: value}, scope=self._scope, on_done=on_done, on_error=on_error)
+
+    def change_ended(self, number: int) -> None:
+        if self._changing.pop(number, None) is not None:
+            self.busy_changed.emit(number)
+
+    def edit(self, number: int, changes: dict[str, Any], *, on_done: Slot1, on_error: Slot1) -> None:
+        task = self.tickets.in_lane(number, self._service.update)
+        self.runner.submit(task, number, **changes, scope=self._scope, on_done=on_done, on_error=on_error)
+
+    def create(self, fields: dict[str, Any], *, on_done: Slot1, on_error: Slot1) -> None:
+        self.runner.submit(self._service.create, fields, scope=self._scope, on_done=on_done, on_error=on_error)
+
+    def created(self, ticket: Ticket) -> None:
+        """A ticket the agent filed: it is listed, opened and watched."""
+        self.live.track_number(ticket.ticket_number)
+        self.open(ticket.ticket_number)
+
+
+def _read_sorted(repository: TicketRepository, order: tuple[int, bool]) -> SortedInAdvance:
+    """On a worker: SQLite, then the model's sort, so the UI thread only takes the rows in."""
+    return sorted_in_advance(repository.rows(), order)

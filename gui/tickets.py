@@ -1,0 +1,218 @@
+"""The one owner of ticket state for one environment. No Qt.
+
+Every copy of a ticket that reaches the desk (an open, a background refresh, the fetch
+after a reply or a change, a webhook hint) is handed to ``TicketRepository.accept`` with
+the ``Fetch`` token taken when its request started. The repository then decides, in one
+place, what the list and the open ticket show:
+
+- an answer fetched before the copy it holds, or before a change the agent made, is stale
+  and dropped (tokens are ordered; a write raises the floor for its ticket);
+- a ticket the agent removed stays removed: refreshes and late answers are dropped until
+  the agent opens it again (the removal is kept on disk, so it survives a restart);
+- writes to one ticket run one after another in the order they were asked for (a serial
+  lane per ticket), so "send and set status" and a status change cannot race;
+- every accepted change and every removal goes to the listeners, once: the views follow
+  that one stream instead of each answer's own path.
+
+Listeners are called on the thread that made the change (usually a worker).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .api import CancelledError, Status, Ticket
+from .store import Change, LocalStore, Saved, TicketRow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Taken when a GET starts: orders its answer against every other answer and write."""
+
+    number: int
+    sequence: int
+
+
+@dataclass(frozen=True)
+class Removed:
+    """The agent removed this ticket from the list (the server keeps it)."""
+
+    number: int
+
+
+TicketEvent = Saved | Removed
+Listener = Callable[[TicketEvent], None]
+
+
+class _Lanes:
+    """One FIFO queue per ticket: a write waits until every write asked for before it has finished."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._next: dict[int, int] = {}
+        self._serving: dict[int, int] = {}
+        self.closed = False
+
+    def reserve(self, number: int) -> int:
+        with self._turns:
+            turn = self._next.get(number, 0)
+            self._next[number] = turn + 1
+            return turn
+
+    def wait(self, number: int, turn: int) -> None:
+        with self._turns:
+            while not self.closed and self._serving.get(number, 0) != turn:
+                self._turns.wait()
+            if self.closed:
+                raise CancelledError("Cancelled: the app is closing or switching server.")
+
+    def release(self, number: int, turn: int) -> None:
+        with self._turns:
+            self._serving[number] = turn + 1
+            if self._serving[number] == self._next.get(number):
+                del self._serving[number], self._next[number]  # nothing queued: forget the ticket's lane
+            self._turns.notify_all()
+
+    def close(self) -> None:
+        with self._turns:
+            self.closed = True
+            self._turns.notify_all()
+
+
+class TicketRepository:
+    """The local store bound to one environment, and the rules every ticket answer passes through."""
+
+    def __init__(self, store: LocalStore, env: str):
+        self.store = store
+        self.env = env
+        self._lock = threading.Lock()
+        self._sequence = itertools.count(1)
+        self._floor: dict[int, int] = {}  # number -> answers fetched before this sequence are stale
+        # number -> the sequence at removal; removals kept from an earlier run count as older than any fetch now.
+        self._removed: dict[int, int] = dict.fromkeys(store.removed(env), 0)
+        self._listeners: list[Listener] = []
+        self._lanes = _Lanes()
+
+    # ------------------------------------------------------------ listening
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _tell(self, event: TicketEvent) -> None:
+        if self._lanes.closed:
+            return
+        for listener in list(self._listeners):
+            listener(event)
+
+    def close(self) -> None:
+        """The environment is being left: writes waiting in a lane give up, nobody is told anything more."""
+        self._lanes.close()
+        self._listeners.clear()
+
+    @property
+    def closed(self) -> bool:
+        return self._lanes.closed
+
+    # ------------------------------------------------------------ reading
+
+    def rows(self) -> list[TicketRow]:
+        """Every listed ticket (read on a connection of its own: call it on a worker for long lists)."""
+        return self.store.tickets(self.env)
+
+    def count(self) -> int:
+        return self.store.ticket_count(self.env)
+
+    def numbers(self) -> list[int]:
+        return self.store.ticket_numbers(self.env)
+
+    def snapshot(self, number: int) -> Ticket | None:
+        return self.store.snapshot(self.env, number)
+
+    def row(self, number: int) -> TicketRow | None:
+        return self.store.row(self.env, number)
+
+    def status_of(self, number: int) -> str:
+        row = self.row(number)
+        return row.status if row else Status.NEW_TICKET.value
+
+    def is_removed(self, number: int) -> bool:
+        return number in self._removed
+
+    # ------------------------------------------------------------ answers
+
+    def begin_fetch(self, number: int) -> Fetch:
+        """Call just before the GET leaves."""
+        return Fetch(number, next(self._sequence))
+
+    def accept(self, fetch: Fetch, ticket: Ticket, *, seen: bool, join: bool = False) -> Saved | None:
+        """Stores ``ticket`` if it is the newest copy the desk has heard of; None when it was dropped.
+
+        ``seen``: the agent is looking at it (clears unread). ``join``: the agent asked for this ticket
+        (opened it by number, filed it), which brings back a ticket removed before the fetch started.
+        """
+        number = ticket.ticket_number
+        with self._lock:
+            if self._lanes.closed or fetch.sequence < self._floor.get(number, 0):
+                return None
+            removed_at = self._removed.get(number)
+            if removed_at is not None:
+                if not join or fetch.sequence < removed_at:
+                    return None
+                del self._removed[number]
+                self.store.unremove(self.env, number)
+            self._floor[number] = fetch.sequence
+            saved = self.store.save_snapshot(self.env, ticket, seen=seen)
+        self._tell(saved)
+        return saved
+
+    def wrote(self, number: int) -> None:
+        """A change to ``number`` reached the server: every copy fetched before now is out of date."""
+        with self._lock:
+            self._floor[number] = next(self._sequence)
+
+    def mark_read(self, number: int) -> None:
+        row = self.row(number)
+        if row is None or not row.unread:
+            return
+        self.store.mark_read(self.env, number)
+        self._tell(Saved(Change.SAME, self.row(number), ticket=self.snapshot(number)))
+
+    def remove(self, number: int) -> None:
+        """Off the list until the agent opens it again; answers already on their way are dropped."""
+        with self._lock:
+            self._removed[number] = next(self._sequence)
+            self.store.remove(self.env, number)
+        self._tell(Removed(number))
+
+    # ------------------------------------------------------------ writes
+
+    def in_lane(self, number: int, fn: Callable[..., T]) -> Callable[..., T]:
+        """``fn`` wrapped to run in ``number``'s lane, its place in the queue taken now (on the caller's thread)."""
+        turn = self._lanes.reserve(number)
+
+        def in_turn(*args: Any, **kwargs: Any) -> T:
+            try:
+                self._lanes.wait(number, turn)
+                return fn(*args, **kwargs)
+            finally:
+                self._lanes.release(number, turn)
+
+        return in_turn
+
+    # ------------------------------------------------------------ drafts
+
+    def draft(self, kind: str, number: int) -> dict[str, Any] | None:
+        return self.store.draft(self.env, kind, number)
+
+    def save_draft(self, kind: str, number: int, fields: dict[str, Any]) -> None:
+        self.store.save_draft(self.env, kind, number, fields)
+
+    def delete_draft(self, kind: str, number: int) -> None:
+        self.store.delete_draft(self.env, kind, number)
+
