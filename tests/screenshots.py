@@ -21,13 +21,15 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.controller import TicketController
 from gui.crash import CrashReporter
 from gui.sandbox import Fault, SandboxServer
 from gui.services.orders import OrderService
 from gui.services.tickets import Agent, TicketService
 from gui.settings import PRODUCTION, Profile
 from gui.store import LocalStore
-from gui.tasks import TaskRunner
+from gui.tasks import TaskRunner, TaskScope
+from gui.tickets import TicketRepository
 from gui.views.about_dialog import AboutDialog, AboutFacts
 from gui.views.main_window import MainWindow
 from gui.views.settings_dialog import SettingsDialog
@@ -82,24 +84,29 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, SandboxServer() as sandbox:
         client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         store = LocalStore(Path(folder) / "store.sqlite3")
-        service = TicketService(client, store, "sandbox")
+        service = TicketService(client, TicketRepository(store, "sandbox"))
         orders = OrderService(client, store, "sandbox")
         runner = TaskRunner()
+        controller = TicketController(runner)
         agent = Agent("Sam", "Agent", "sam.agent@togadesk.example")
         client.add_reply(12345678, agent.email_address, "I'll send a technician. See https://status.example.com/"
                          " and write to help@togadesk.example.\n<b>Not bold</b> 🙂 שלום", first_name="Sam",
                          last_name="Agent")
-        window = MainWindow(runner, service, "Sandbox", agent,
+        window = MainWindow(controller, "Sandbox", agent,
                             settings=QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        controller.connect_to(service, TaskScope("sandbox"))
+        window.show_environment("Sandbox", agent, orders)
         window.resize(width, height)
         window.show()
-        window.learn(sandbox.store.ticket_numbers()[:30])
+        wait_for(controller.list_loaded)
+        controller.learn(sandbox.store.ticket_numbers()[:30])
         while runner.in_flight:
             wait_for(runner.busy_changed)
         client.add_reply(sandbox.store.ticket_numbers()[3], "customer@example.com", "Any news?")
-        wait_for(window.refresh_finished) if not window.refresh() else None
+        window.refresh()
+        wait_for(controller.refresh_finished)
         window.open_ticket_number("12345678")
-        wait_for(window.ticket_opened)
+        wait_for(controller.opened)
         window.detail.composer.setPlainText("Thanks John, the technician arrives at 10:00.")
         save(window, out / f"main-window{suffix}.png")
 
@@ -113,14 +120,13 @@ def main() -> int:
         sandbox.faults.script(Fault(502, body=b"<html><h1>502 Bad Gateway</h1></html>"),
                               Fault(502), Fault(502))
         window.refresh()
-        wait_for(window.refresh_finished)
+        wait_for(controller.refresh_finished)
         sandbox.faults.clear()
         sandbox.faults.script(Fault(500, method="POST", content_type="application/json",
                                     body=b'{"success": false, "error": "Mail queue is full."}'))
         window.detail.send()
         wait_for(window.detail.send_failed)
         save(window, out / f"error-banner{suffix}.png")
-        window.set_service(service, "Sandbox", agent, orders)
         for number in [*sandbox.store.order_numbers()[:4], 12345678]:
             window.orders_tab.look_up(number)
             wait_for(window.orders_tab.order_shown)
@@ -139,7 +145,7 @@ def main() -> int:
         diagnostic.reject()
         window.close()
 
-        welcome = MainWindow(runner, None, "Not configured", Agent(),
+        welcome = MainWindow(TicketController(runner), "Not configured", Agent(),
                              settings=QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat))
         welcome.resize(width, height)
         welcome.show()
@@ -161,6 +167,7 @@ def main() -> int:
         save(box, out / f"crash{suffix}.png")
         box.close()
         welcome.close()
+        controller.connect_to(None)
         runner.shutdown()
         store.close()
         client.close()

@@ -282,9 +282,11 @@ class Workstation:
         from PySide6.QtWidgets import QApplication
 
         from gui.app import keep_long_list_out_of_gc
+        from gui.controller import TicketController
         from gui.services.tickets import Agent, TicketService
         from gui.store import LocalStore
-        from gui.tasks import TaskRunner
+        from gui.tasks import TaskRunner, TaskScope
+        from gui.tickets import TicketRepository
         from gui.views.main_window import MainWindow
 
         self.app = QApplication.instance() or QApplication([])
@@ -299,21 +301,29 @@ class Workstation:
         self.slow, slow_url = start_sandbox("--latency-ms", "500")
         self.client = TogaClient(fast_url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         self.slow_client = TogaClient(slow_url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
-        self.service = TicketService(self.client, self.store, "sandbox")
-        self.big_service = TicketService(self.client, self.big_store, "sandbox")
+        self.service = TicketService(self.client, TicketRepository(self.store, "sandbox"))
+        self.big_service = TicketService(self.client, TicketRepository(self.big_store, "sandbox"))
         self.runner = TaskRunner()
+        self.controller = TicketController(self.runner)
         self.agent = Agent(*AGENT_NAME)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.runner, self.service, "Sandbox", self.agent, settings=settings)
-        self.window.list_loaded.connect(keep_long_list_out_of_gc)  # as the app's Desk does
+        self.window = MainWindow(self.controller, "Sandbox", self.agent, settings=settings)
+        self.controller.list_loaded.connect(keep_long_list_out_of_gc)  # as the app's Desk does
+        loaded = []
+        self.controller.list_loaded.connect(loaded.append)
+        self.controller.connect_to(self.service, TaskScope("sandbox"))
+        self.window.show_environment("Sandbox", self.agent)
         self.window.show()
-        self.app.processEvents()
+        while not loaded:
+            self.app.processEvents()
+        self.controller.list_loaded.disconnect(loaded.append)
 
     @property
     def workers(self) -> int:
         return self.runner.pool.maxThreadCount()
 
     def close(self) -> None:
+        self.controller.connect_to(None)
         self.runner.shutdown(10_000)
         release(self.window)
         for client in (self.client, self.slow_client):
@@ -348,10 +358,10 @@ def refresh_everything(desk: Workstation, outcome: dict):
             outcome["wall_s"] = time.perf_counter() - started
             banner = desk.window.list_banner
             outcome["errors"] = banner.text() if banner.isVisible() else ""
-            desk.window.refresh_finished.disconnect(finished)
+            desk.controller.refresh_finished.disconnect(finished)
             done.finished.emit()
 
-        desk.window.refresh_finished.connect(finished)
+        desk.controller.refresh_finished.connect(finished)
         desk.window.refresh()
     return start
 
@@ -368,7 +378,9 @@ def load_big_list(desk: Workstation):
 
         loaded: list[bool] = []
         model.modelReset.connect(check)
-        desk.window.set_service(desk.big_service, "Sandbox", desk.agent)
+        from gui.tasks import TaskScope
+
+        desk.controller.connect_to(desk.big_service, TaskScope("big"))
         check()  # loaded already, or a later modelReset says so
     return start
 
@@ -378,10 +390,10 @@ def open_long_thread(desk: Workstation):
     def start(done) -> None:
         def opened(number: int) -> None:
             if number == LONG_THREAD_TICKET:
-                desk.window.ticket_opened.disconnect(opened)
+                desk.controller.opened.disconnect(opened)
                 done.finished.emit()
 
-        desk.window.ticket_opened.connect(opened)
+        desk.controller.opened.connect(opened)
         desk.window.list_pane.select(LONG_THREAD_TICKET)
     return start
 
