@@ -203,6 +203,12 @@ class Desk(QObject):
         return dialog
 
     @Slot()
+    def quit(self) -> None:
+        """As the agent's Quit: the window closes (keeping the draft and layout) and the event loop ends."""
+        self.window.close()
+        QApplication.quit()
+
+    @Slot()
     def explore(self) -> None:
         self.apply(Profile(environment=SANDBOX, first_name=DEMO_PROFILE.first_name,
                            last_name=DEMO_PROFILE.last_name, email_address=DEMO_PROFILE.email_address), "")
@@ -233,20 +239,23 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
     app = make_application()
     crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
     desk: Desk | None = None
+    stopper: StopOnSignals | None = None
     try:
         folder = data_dir()
         crashes.log_file = logs.configure(folder / "logs", log_level)
         log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
         desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=crashes.log_file, faults=faults)
+        stopper = StopOnSignals(desk.quit)
         desk.start()
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
+        if stopper is not None:
+            stopper.uninstall()
         crashes.fatal(error)
         if desk is not None:
             with contextlib.suppress(Exception):  # already failing; the first error is the one that matters
                 desk.shutdown()
         crashes.uninstall()
         return 1
-    stopper = StopOnSignals(desk.window.close)
     code = 1
     try:
         code = app.exec()

@@ -12,7 +12,7 @@ import signal
 import socket
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSocketNotifier, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Slot
 
 STOP_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s)
 
@@ -30,7 +30,7 @@ class StopOnSignals(QObject):
         self._notifier.activated.connect(self._wake)
 
     def _handle(self, _number: int, _frame: object) -> None:
-        self._stop()
+        QTimer.singleShot(0, self._stop)  # in the event loop, even when the signal came before it started
 
     @Slot()
     def _wake(self) -> None:

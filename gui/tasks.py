@@ -14,6 +14,7 @@ their sockets), so switching server or quitting never waits on a hung server.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -114,9 +115,11 @@ class TaskRunner(QObject):
     """Owns the app's thread pool; reports how many tasks are in flight for the busy indicator."""
 
     busy_changed = Signal(int)
+    alive: weakref.WeakSet[TaskRunner] = weakref.WeakSet()  # every runner not yet garbage: tests check none is busy
 
     def __init__(self, max_threads: int = DEFAULT_THREADS, parent: QObject | None = None):
         super().__init__(parent)
+        TaskRunner.alive.add(self)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self.closing = False

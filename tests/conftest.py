@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient  # noqa: E402
 from gui.sandbox import SandboxServer  # noqa: E402
 
-SANDBOX_THREAD_NAMES = ("toga-sandbox", "sandbox-webhooks")
+THREAD_NAMES = ("toga-sandbox", "sandbox-webhooks", "togadesk-webhooks")  # the sandbox's and the desk's listener
 
 
 @pytest.fixture
@@ -54,16 +54,26 @@ def no_real_keyring() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def no_threads_left_behind() -> Iterator[None]:
-    """Fails a test that leaves a sandbox, webhook or Qt worker thread running."""
+    """Fails a test that leaves a sandbox or webhook thread, or a worker of any of the app's task runners, running."""
     before = set(threading.enumerate())
     yield
     leftovers = [
         t for t in threading.enumerate()
-        if t not in before and t.is_alive() and t.name.startswith(SANDBOX_THREAD_NAMES)
+        if t not in before and t.is_alive() and t.name.startswith(THREAD_NAMES)
     ]
     assert not leftovers, f"threads left running: {[t.name for t in leftovers]}"
     try:
         from PySide6.QtCore import QThreadPool
+
+        from gui.tasks import TaskRunner
     except ImportError:  # pragma: no cover - Qt is a hard dependency
         return
     assert QThreadPool.globalInstance().activeThreadCount() == 0, "global QThreadPool still busy"
+    def working(runner: TaskRunner) -> bool:
+        try:
+            return runner.pool.activeThreadCount() > 0
+        except RuntimeError:  # its C++ side is gone, and its threads with it
+            return False
+
+    busy = [runner for runner in list(TaskRunner.alive) if working(runner)]
+    assert not busy, f"{len(busy)} task runner(s) still have workers running"
