@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Slot
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs
@@ -75,6 +75,8 @@ def keep_long_list_out_of_gc(rows: list) -> None:
 class Desk(QObject):
     """The running app: window, store, runner, settings, and the live connection."""
 
+    ready = Signal()  # the start-up connection is made, or it could not be (the window says why)
+
     def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
                  log_file: Path | None = None, faults: SandboxFaults | None = None):
         super().__init__()
@@ -111,9 +113,30 @@ class Desk(QObject):
         return Agent(profile.first_name, profile.last_name, profile.email_address)
 
     def start(self) -> None:
+        """Shows the window first: the server, the sandbox and the keyring come after its first paint."""
         self.window.show()
-        if self.profile.configured:
-            self.connect(self.profile, self.secrets.get(self.profile))
+        QTimer.singleShot(0, self._connect_saved)
+
+    @Slot()
+    def _connect_saved(self) -> None:
+        profile = self.profile
+        if not profile.configured or self.connection is not None:
+            self.ready.emit()
+        elif profile.environment == SANDBOX:
+            self.connect(profile, "")
+            self.ready.emit()
+        else:  # the keyring may be slow (D-Bus, a locked store): read it on a worker
+            self.runner.submit(self._secret_for, profile, on_done=self._secret_read)
+
+    def _secret_for(self, profile: Profile) -> tuple[Profile, str]:
+        return profile, self.secrets.get(profile)
+
+    @Slot(object)
+    def _secret_read(self, read: tuple[Profile, str]) -> None:
+        profile, secret = read
+        if profile is self.profile and self.connection is None:  # not changed in Settings meanwhile
+            self.connect(profile, secret)
+        self.ready.emit()
 
     def connect(self, profile: Profile, secret: str) -> bool:
         """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""

@@ -110,11 +110,14 @@ def _run(folder: Path, timeout_s: float, say: Callable[[str], None], problems: l
 
         desk.window.installEventFilter(_first_paint_filter()(painted, desk.window))
         try:
-            desk.start()
-            if desk.connection is None:
-                problems.append("the demo did not connect to its sandbox")
-                return
-            say(f"main window shown: {desk.window.isVisible()}, sandbox at {desk.connection.client.base_url}")
+            def connected() -> None:
+                if desk.connection is None:
+                    problems.append("the demo did not connect to its sandbox")
+                    app.quit()
+                    return
+                say(f"main window shown: {desk.window.isVisible()}, sandbox at {desk.connection.client.base_url}")
+                desk.runner.busy_changed.connect(lambda _count: finish_when_done())
+                desk.runner.submit(desk.connection.tickets.open, SAMPLE_TICKET, on_done=done, on_error=failed)
 
             def done(ticket: object) -> None:
                 number = getattr(ticket, "ticket_number", None)
@@ -132,8 +135,8 @@ def _run(folder: Path, timeout_s: float, say: Callable[[str], None], problems: l
                 problems.append(f"not done within {timeout_s:.0f} s: {state}, {desk.runner.in_flight} tasks running")
                 app.quit()
 
-            desk.runner.busy_changed.connect(lambda _count: finish_when_done())
-            desk.runner.submit(desk.connection.tickets.open, SAMPLE_TICKET, on_done=done, on_error=failed)
+            desk.ready.connect(connected)
+            desk.start()
             QTimer.singleShot(int(timeout_s * 1000), too_slow)
             app.exec()
             if not state["painted"]:

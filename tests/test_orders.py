@@ -43,7 +43,8 @@ class OrderDesk:
 
     def look_up(self, text: str) -> None:
         self.tab.number_edit.setText(text)
-        with self.qtbot.waitSignal(self.tab.order_shown, timeout=WAIT):
+        with self.qtbot.waitSignals([self.tab.order_shown, self.tab.recent_loaded, self.tab.history_loaded],
+                                    timeout=WAIT):
             self.qtbot.keyClick(self.tab.number_edit, "\r")
 
     def close(self) -> None:
@@ -115,7 +116,10 @@ def test_new_ticket_for_an_order_is_prefilled(desk):
 def open_diagnostic(desk):
     desk.look_up("12345678")
     desk.tab.diagnostic_button.click()
-    return desk.window.diagnostic_dialog
+    dialog = desk.window.diagnostic_dialog
+    with desk.qtbot.waitSignal(dialog.codes_loaded, timeout=WAIT):  # delivered by the event loop, not before
+        pass
+    return dialog
 
 
 def test_a_diagnostic_needs_a_result_code_and_an_explicit_yes_or_no(desk):
@@ -139,7 +143,7 @@ def test_a_diagnostic_with_a_link_is_reviewed_then_sent(desk, sandbox):
     dialog.review_button.click()
     assert dialog.pages.currentIndex() == 1
     assert "windowsUpgradeEligibility: true" in dialog.summary.toPlainText()
-    with desk.qtbot.waitSignal(dialog.sent, timeout=WAIT):
+    with desk.qtbot.waitSignals([dialog.sent, desk.tab.history_loaded], timeout=WAIT):
         dialog.send_button.click()
     sent = sandbox.store.diagnostics(SPEC_ORDER)[-1]
     assert (sent["resultCode"], sent["windowsUpgradeEligibility"], sent["document"]) == (

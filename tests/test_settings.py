@@ -74,7 +74,8 @@ def desk_factory(qtbot, tmp_path):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         desk = Desk(tmp_path / "data", settings, Secrets(), demo=demo)
         qtbot.addWidget(desk.window)
-        desk.start()
+        with qtbot.waitSignal(desk.ready, timeout=WAIT):
+            desk.start()
         made.append(desk)
         return desk
 

@@ -206,7 +206,8 @@ def test_quitting_with_requests_stuck_on_a_slow_server_returns_within_two_second
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     app_desk = AppDesk(tmp_path / "data", settings, Secrets(), demo=True, faults=SandboxFaults(latency_ms=20_000))
     qtbot.addWidget(app_desk.window)
-    app_desk.start()
+    with qtbot.waitSignal(app_desk.ready, timeout=WAIT):
+        app_desk.start()
     qtbot.waitUntil(lambda: app_desk.runner.in_flight >= 8, timeout=WAIT)  # the demo's tickets, each 20 s away
     started = time.monotonic()
     app_desk.window.close()

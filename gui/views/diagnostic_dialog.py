@@ -47,6 +47,7 @@ class DiagnosticDialog(QDialog):
     failed = Signal(str)
     document_loaded = Signal(object)
     system_information_loaded = Signal()
+    codes_loaded = Signal()  # the result codes used before are in the list
 
     def __init__(self, runner: TaskRunner, service: OrderService, order: Order, parent: QWidget | None = None):
         super().__init__(parent)
@@ -63,8 +64,8 @@ class DiagnosticDialog(QDialog):
 
         self.result_code = QComboBox()
         self.result_code.setEditable(True)
-        self.result_code.addItems(service.result_codes())
         self.result_code.setCurrentIndex(-1)
+        runner.submit(service.result_codes, on_done=self._codes_read)  # the store is a disk: not on the UI thread
         self.result_code.setAccessibleName("Result code")
         self.result_code.setToolTip("The diagnostic's result code (required); codes used before are listed first")
         self.result_code.lineEdit().setPlaceholderText("Choose or type a result code")
@@ -238,6 +239,14 @@ class DiagnosticDialog(QDialog):
     def _loading_ended(self) -> None:
         self._loading = max(0, self._loading - 1)
         self.review_button.setEnabled(self._loading == 0)
+
+    @Slot(object)
+    def _codes_read(self, codes: list[str]) -> None:
+        """Codes used before, offered first; what the agent typed meanwhile stays."""
+        typed = self.result_code.currentText()
+        self.result_code.addItems(codes)
+        self.result_code.setEditText(typed)
+        self.codes_loaded.emit()
 
     @Slot(object)
     def _file_loaded(self, document: DocumentFile) -> None:

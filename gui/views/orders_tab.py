@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +49,8 @@ class OrdersTab(QWidget):
     lookup_failed = Signal(str)
     new_ticket_requested = Signal(object)  # Order
     diagnostic_requested = Signal(object)  # Order
+    recent_loaded = Signal()  # the recent lookups list was read again
+    history_loaded = Signal()  # the card's diagnostics sent from here were read
 
     def __init__(self, runner: TaskRunner, service: OrderService | None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -164,7 +169,18 @@ class OrdersTab(QWidget):
         self.reload_recent()
 
     def reload_recent(self) -> None:
-        self.recent_model.set_rows(self._service.recent() if self._service else [])
+        """The recent lookups, read on a worker (the local store is a disk)."""
+        if self._service is None:
+            self.recent_model.set_rows([])
+            return
+        self._runner.submit(_tagged, self._service, self._service.recent, on_done=self._recent_read)
+
+    @Slot(object)
+    def _recent_read(self, tagged: tuple[OrderService, tuple, list]) -> None:
+        service, _, rows = tagged
+        if service is self._service:  # not from an environment left meanwhile
+            self.recent_model.set_rows(rows)
+            self.recent_loaded.emit()
 
     def focus_number(self) -> None:
         self.number_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -218,20 +234,39 @@ class OrdersTab(QWidget):
         self.order_shown.emit(order)
 
     def show_history(self) -> None:
+        """Diagnostics this workstation sent for the order on the card (read on a worker)."""
         if self._order is None or self._service is None:
             return
-        sent = self._service.diagnostics_sent(self._order.order_number)
+        self._runner.submit(_tagged, self._service, self._service.diagnostics_sent, self._order.order_number,
+                            on_done=self._history_read)
+
+    @Slot(object)
+    def _history_read(self, tagged: tuple[OrderService, tuple[int], list]) -> None:
+        service, (number,), sent = tagged
+        if service is not self._service or self._order is None or self._order.order_number != number:
+            return
         lines = [f"{code} · eligible: {'yes' if eligible else 'no'}"
                  + (f" · {document}" if document else "") + f" · {sent_at}"
                  for code, eligible, document, sent_at in sent]
         self.history.setText("\n".join(lines) if lines else "none from this workstation")
+        self.history_loaded.emit()
 
     @Slot()
     def _recent_clicked(self) -> None:
         number = self.recent.currentIndex().data(NUMBER_ROLE)
         if number is None or self._service is None:
             return
-        snapshot = self._service.snapshot(number)
-        if snapshot is not None:
-            self.show_order(snapshot)
+        self._runner.submit(_tagged, self._service, self._service.snapshot, number, on_done=self._stored_read)
         self.look_up(number)
+
+    @Slot(object)
+    def _stored_read(self, tagged: tuple[OrderService, tuple, Order | None]) -> None:
+        """The stored copy of a recent lookup, shown while the server is asked (unless it answered already)."""
+        service, _, order = tagged
+        if service is self._service and order is not None and not self.lookup_button.isEnabled():
+            self.show_order(order)
+
+
+def _tagged(service: OrderService, read: Callable[..., Any], *args: Any) -> tuple[OrderService, tuple, Any]:
+    """On a worker: ``read(*args)`` with what it was asked of, so an answer for a left environment is dropped."""
+    return service, args, read(*args)
