@@ -76,6 +76,7 @@ class Desk(QObject):
     """The running app: window, store, runner, settings, and the live connection."""
 
     ready = Signal()  # the start-up connection is made, or it could not be (the window says why)
+    settings_shown = Signal(object)  # the SettingsDialog, once its keyring facts are read
 
     def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
                  log_file: Path | None = None, faults: SandboxFaults | None = None):
@@ -194,14 +195,35 @@ class Desk(QObject):
 
     @Slot()
     def open_settings(self) -> None:
-        dialog = SettingsDialog(
-            self.runner, self.profile, self.secrets.get(self.profile) if self.profile.configured else "",
-            keyring_usable=self.secrets.keyring_usable(), keyring_name=self.secrets.backend_name(),
-            keys_for=self.keys_for, parent=self.window,
-        )
+        """One Settings dialog at a time (deleted when closed); the keyring is read on a worker first."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        self.runner.submit(self._keyring_facts, self.profile, on_done=self._show_settings)
+
+    def _keyring_facts(self, profile: Profile) -> tuple[Profile, str, bool, str]:
+        """On a worker: the keyring may answer slowly (D-Bus, a locked store)."""
+        secret = self.secrets.get(profile) if profile.configured else ""
+        return profile, secret, self.secrets.keyring_usable(), self.secrets.backend_name()
+
+    @Slot(object)
+    def _show_settings(self, facts: tuple[Profile, str, bool, str]) -> None:
+        profile, secret, usable, name = facts
+        if self.settings_dialog is not None or profile is not self.profile:
+            return
+        dialog = SettingsDialog(self.runner, profile, secret, keyring_usable=usable, keyring_name=name,
+                                keys_for=self.keys_for, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply)
+        dialog.destroyed.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()
+        self.settings_shown.emit(dialog)
+
+    @Slot()
+    def _settings_closed(self) -> None:
+        self.settings_dialog = None
 
     def keys_for(self, profile: Profile) -> tuple[str, str]:
         """The public and secret key last used with ``profile``'s server (empty when never)."""

@@ -84,6 +84,13 @@ def desk_factory(qtbot, tmp_path):
         desk.shutdown()
 
 
+def open_settings(qtbot, desk: Desk):
+    """Settings opens once the keyring has been read on a worker."""
+    with qtbot.waitSignal(desk.settings_shown, timeout=WAIT) as shown:
+        desk.open_settings()
+    return shown.args[0]
+
+
 def custom_profile(server: SandboxServer, public: str = OTHER_PUBLIC) -> Profile:
     return Profile(environment=CUSTOM, custom_url=server.url, public_key=public, first_name="Kim",
                    last_name="Lee", email_address="kim@togadesk.example")
@@ -140,15 +147,14 @@ def test_without_a_keyring_the_secret_lives_in_memory_for_this_session_only(no_k
 
 def test_the_settings_dialog_says_when_there_is_no_keyring(qtbot, desk_factory, no_keyring):
     desk = desk_factory()
-    desk.open_settings()
+    open_settings(qtbot, desk)
     assert "kept in memory for this session only" in desk.settings_dialog.keyring_note.text()
     desk.settings_dialog.reject()
 
 
 def test_test_connection_reports_working_keys_in_words(qtbot, desk_factory, keyed_sandbox):
     desk = desk_factory()
-    desk.open_settings()
-    dialog = desk.settings_dialog
+    dialog = open_settings(qtbot, desk)
     dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
     dialog.custom_url.setText(keyed_sandbox.url)
     dialog.public_key.setText(OTHER_PUBLIC)
@@ -161,8 +167,7 @@ def test_test_connection_reports_working_keys_in_words(qtbot, desk_factory, keye
 
 def test_test_connection_reports_refused_keys_in_words(qtbot, desk_factory, keyed_sandbox):
     desk = desk_factory()
-    desk.open_settings()
-    dialog = desk.settings_dialog
+    dialog = open_settings(qtbot, desk)
     dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
     dialog.custom_url.setText(keyed_sandbox.url)
     dialog.public_key.setText(OTHER_PUBLIC)
@@ -177,8 +182,7 @@ def test_test_connection_reports_refused_keys_in_words(qtbot, desk_factory, keye
 
 def test_the_dialog_refuses_incomplete_settings_with_reasons(qtbot, desk_factory):
     desk = desk_factory()
-    desk.open_settings()
-    dialog = desk.settings_dialog
+    dialog = open_settings(qtbot, desk)
     dialog.environment.setCurrentIndex(dialog.environment.findData(PRODUCTION))
     dialog.email.setText("not-an-address")
     dialog.save_button.click()
@@ -290,11 +294,22 @@ def test_changing_environment_in_the_dialog_brings_that_servers_keys_not_the_pre
         qtbot, desk_factory, keyed_sandbox, memory_keyring):
     desk = desk_factory()
     desk.apply(custom_profile(keyed_sandbox), SECRET)
-    desk.open_settings()
-    dialog = desk.settings_dialog
+    dialog = open_settings(qtbot, desk)
     assert dialog.public_key.text() == OTHER_PUBLIC
     dialog.environment.setCurrentIndex(dialog.environment.findData(PRODUCTION))
     assert (dialog.public_key.text(), dialog.secret_key.text()) == ("", "")
     dialog.environment.setCurrentIndex(dialog.environment.findData(CUSTOM))
     assert (dialog.public_key.text(), dialog.secret_key.text()) == (OTHER_PUBLIC, SECRET)
     dialog.reject()
+
+
+def test_settings_is_one_dialog_that_is_deleted_when_closed(qtbot, desk_factory):
+    desk = desk_factory()
+    dialog = open_settings(qtbot, desk)
+    desk.open_settings()  # again while it is open: the same dialog comes forward
+    assert desk.settings_dialog is dialog
+    assert len(desk.window.findChildren(type(dialog))) == 1
+    with qtbot.waitSignal(dialog.destroyed, timeout=WAIT):
+        dialog.reject()
+    assert desk.settings_dialog is None
+    assert desk.window.findChildren(type(dialog)) == []
