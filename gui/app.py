@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs
@@ -30,6 +30,7 @@ from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
 from .store import Change, LocalStore, Saved
 from .tasks import TaskRunner
+from .tickets import TicketRepository
 from .views.about_dialog import AboutDialog, AboutFacts
 from .views.app_icon import app_icon
 from .views.main_window import MainWindow
@@ -92,6 +93,7 @@ class Desk(QObject):
         self.controller = TicketController(self.runner, parent=self)
         self.live = self.controller.live
         self.connection: Connection | None = None
+        self._stored: TicketRepository | None = None  # the list shown before the connection; it adopts it
         self.profile = DEMO_PROFILE if demo else load_profile(settings)
         self.window = MainWindow(self.controller, "Not configured", self._agent(self.profile), settings=settings)
         self.window.settings_requested.connect(self.open_settings)
@@ -114,9 +116,19 @@ class Desk(QObject):
         return Agent(profile.first_name, profile.last_name, profile.email_address)
 
     def start(self) -> None:
-        """Shows the window first: the server, the sandbox and the keyring come after its first paint."""
+        """The stored list first: the server, the sandbox and the keyring come after the window's first paint."""
+        if self.profile.configured:
+            self._stored = TicketRepository(self.store, self.profile.store_key)
+            self.controller.show_stored(self._stored)
+            self.window.show_environment(self.profile.label, self._agent(self.profile))
+        self.window.installEventFilter(self)
         self.window.show()
-        QTimer.singleShot(0, self._connect_saved)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._connect_saved)  # once this frame is on screen
+        return False
 
     @Slot()
     def _connect_saved(self) -> None:
@@ -141,17 +153,22 @@ class Desk(QObject):
 
     def connect(self, profile: Profile, secret: str) -> bool:
         """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""
-        self.close_connection()  # cancels the old environment's tasks: none of its answers lands in the new one
-        self.window.show_environment("Not configured", self._agent(profile))
+        stored, self._stored = self._stored, None
+        missing = profile.environment != SANDBOX and not secret
+        if missing or self.connection is not None or stored is None or stored.env != profile.store_key:
+            stored = None
+            self.close_connection()  # cancels the old environment's tasks: none of its answers lands in the new one
+            self.window.show_environment("Not configured", self._agent(profile))
         self.profile = profile
-        if profile.environment != SANDBOX and not secret:
+        if missing:
             self.window.notify(
                 "The secret API key is not available on this computer (no system keyring, or it was removed). "
                 "Enter it in Settings.", kind="info", retry=self.open_settings, action_text="Open &settings",
             )
             return False
         try:
-            self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE, self.faults)
+            self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE, self.faults,
+                                         stored)
         except (ApiError, OSError, sqlite3.Error) as error:
             log.warning("Could not connect to %s: %s", profile.label, error)
             self.window.notify(f"Could not connect to {profile.label}: {error}")

@@ -37,7 +37,8 @@ class SandboxFaults:
 
 class Connection:
     def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None,
-                 faults: SandboxFaults | None = None):
+                 faults: SandboxFaults | None = None, repository: TicketRepository | None = None):
+        """``repository``: the owner of this environment's tickets if the window already shows its stored list."""
         self.profile = profile
         self.sandbox: SandboxServer | None = None
         self.scope = TaskScope(profile.label)
@@ -53,7 +54,8 @@ class Connection:
             self.client = TogaClient(self.sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         else:
             self.client = TogaClient(profile.base_url, profile.public_key, secret)
-        self.repository = TicketRepository(store, profile.store_key)
+        fits = repository is not None and repository.env == profile.store_key and repository.store is store
+        self.repository = repository if fits and not repository.closed else TicketRepository(store, profile.store_key)
         self.tickets = TicketService(self.client, self.repository)
         self.orders = OrderService(self.client, store, profile.store_key)
         self.scope.on_cancel(self.repository.close)

@@ -58,6 +58,8 @@ class TicketController(QObject):
         self.model = TicketTableModel(self)
         self.live = LiveUpdates(runner, parent=self)
         self._service: TicketService | None = None
+        self._repository: TicketRepository | None = None  # whose list the model holds (before a service, too)
+        self._active_minutes = 5
         self._scope = TaskScope("not connected")
         self._current: int | None = None
         self._loading = False
@@ -74,6 +76,11 @@ class TicketController(QObject):
         return self._service is not None
 
     @property
+    def repository(self) -> TicketRepository | None:
+        """Whose list the model holds: set before the connection when the stored list is shown first."""
+        return self._repository
+
+    @property
     def tickets(self) -> TicketRepository | None:
         return self._service.tickets if self._service else None
 
@@ -82,38 +89,57 @@ class TicketController(QObject):
         """The ticket on screen; every ticket action acts on it."""
         return self._current
 
+    def show_stored(self, repository: TicketRepository) -> None:
+        """The stored list before any server is reached (start-up): read on a worker at once; ``connect_to``
+        with a service over the same repository then keeps it instead of reading it again."""
+        self._reset(None, None)
+        self._repository = repository
+        self._load_list()
+
     def connect_to(self, service: TicketService | None, scope: TaskScope | None = None, *,
                    active_minutes: int = 5) -> None:
         """Another environment: nothing of the previous one stays, and its answers never land here."""
-        self.live.set_service(None)
-        self._scope.cancel()
-        self._scope = scope or TaskScope("tickets")
-        self._service = service
+        kept = service is not None and service.tickets is self._repository
+        self._reset(service, scope)
         self._active_minutes = active_minutes
-        self._sending.clear()
-        self._changing.clear()
-        self._set_current(None)
-        self.model.set_rows([])
         if service is None:
             return
         repository = service.tickets
         repository.subscribe(self._event.emit)  # queued to the UI thread when a worker made the change
         self._scope.on_cancel(repository.close)
-        self._load_list()
+        if not kept:
+            self._repository = repository
+            self.model.set_rows([])
+            self._load_list()
+        elif not self._loading:
+            self._watch(self.model.rows())  # the stored list is in already
+
+    def _reset(self, service: TicketService | None, scope: TaskScope | None) -> None:
+        self.live.set_service(None)
+        self._scope.cancel()
+        self._scope = scope or TaskScope("tickets")
+        self._service = service
+        self._sending.clear()
+        self._changing.clear()
+        self._set_current(None)
+        if service is None:
+            self._repository = None
+            self.model.set_rows([])
 
     def _load_list(self) -> None:
         """The stored list, always read and sorted on a worker: the window paints before it is in."""
-        service = self._service
         self._loading = True
         self.list_loading.emit()
-        self.runner.submit(_read_sorted, service.tickets, self.model.sort_key(), scope=self._scope,
+        self.runner.submit(_read_sorted, self._repository, self.model.sort_key(),
                            on_done=self._list_read, on_error=self._list_read_failed)
 
     @Slot(object)
-    def _list_read(self, ready: SortedInAdvance) -> None:
+    def _list_read(self, read: tuple[TicketRepository, SortedInAdvance]) -> None:
         """The stored rows, merged with what happened while they were read: tickets opened or refreshed
         meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
-        repository = self._service.tickets
+        repository, ready = read
+        if repository is not self._repository:
+            return  # an environment left meanwhile
         rows = ready.rows
         newer = {row.number: row for row in self.model.rows()}
         fresh = [newer.pop(row.number, row) for row in rows if not repository.is_removed(row.number)]
@@ -132,12 +158,14 @@ class TicketController(QObject):
         self._watch(self.model.rows())  # background refresh still watches what is listed
 
     def reload_list(self) -> None:
-        if self._service is not None:
+        if self._repository is not None:
             self._load_list()
 
     def _watch(self, rows: list) -> None:
-        self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes)
-        self.live.set_on_screen(self._current)  # opened while the list was being read
+        """The list is in: background refresh watches it (once connected), and the window hears of it."""
+        if self._service is not None:
+            self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes)
+            self.live.set_on_screen(self._current)  # opened while the list was being read
         self.list_loaded.emit(rows)
 
     def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
@@ -314,6 +342,6 @@ class TicketController(QObject):
         self.open(ticket.ticket_number)
 
 
-def _read_sorted(repository: TicketRepository, order: tuple[int, bool]) -> SortedInAdvance:
+def _read_sorted(repository: TicketRepository, order: tuple[int, bool]) -> tuple[TicketRepository, SortedInAdvance]:
     """On a worker: SQLite, then the model's sort, so the UI thread only takes the rows in."""
-    return sorted_in_advance(repository.rows(), order)
+    return repository, sorted_in_advance(repository.rows(), order)

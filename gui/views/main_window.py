@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         """Switches environment without a restart: the panes, the indicator and its colour (the controller
         has the data)."""
         connected = self.controller.connected
+        listed = connected or self.controller.repository is not None  # the stored list shows before the server
         self.detail.clear()
         self._orders = orders
         self.orders_tab.set_service(orders)
@@ -118,8 +119,8 @@ class MainWindow(QMainWindow):
         self.detail.set_service(agent)
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
             action.setEnabled(connected)
-        self.pages.setCurrentWidget(self.tabs if connected else self.welcome)
-        (self.list_pane.filter_edit if connected else self.welcome.connect_button).setFocus()
+        self.pages.setCurrentWidget(self.tabs if listed else self.welcome)
+        (self.list_pane.filter_edit if listed else self.welcome.connect_button).setFocus()
         self.environment_label.setText(f"  {environment}  ")
         colour = environment_colour(environment)
         self.environment_label.setStyleSheet(

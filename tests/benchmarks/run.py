@@ -424,14 +424,17 @@ def bench_ui(quick: bool) -> tuple[list[dict], dict]:
 
 # ------------------------------------------------------------------ start-up
 
-def bench_startup(runs: int, tickets: int) -> dict:
-    """Process start to first paint, the app with ``tickets`` stored against a bare QMainWindow, interleaved."""
+def bench_startup(runs: int, tickets: int | None) -> dict:
+    """Process start to first paint, the app with ``tickets`` stored against a bare QMainWindow, interleaved.
+
+    ``tickets`` None: the demo as an agent starts it the second time (its sandbox's 50 tickets listed)."""
     from gui.settings import SANDBOX_STORE_KEY
 
     with tempfile.TemporaryDirectory(prefix="togadesk-start-") as folder:
         env = isolated_env(Path(folder))
         data = Path(env["XDG_DATA_HOME"]) / "TOGaDesk" / "TOGaDesk Agent"
-        fill_local_store(data / "togadesk.sqlite3", SANDBOX_STORE_KEY, tickets)
+        if tickets is not None:
+            fill_local_store(data / "togadesk.sqlite3", SANDBOX_STORE_KEY, tickets)
         first_paint_seconds(launcher_command("app"), env)  # first run only: creates the demo sandbox's data
         first_paint_seconds(launcher_command("bare"), env)
         app_times, bare_times = [], []
@@ -439,7 +442,8 @@ def bench_startup(runs: int, tickets: int) -> dict:
             bare_times.append(first_paint_seconds(launcher_command("bare"), env))
             app_times.append(first_paint_seconds(launcher_command("app"), env))
     app, bare = statistics.median(app_times), statistics.median(bare_times)
-    return {"name": f"start-up to first paint, {tickets:,} tickets", "runs": runs, "app_median_s": app,
+    what = f"{tickets:,} tickets" if tickets is not None else "--demo"
+    return {"name": f"start-up to first paint, {what}", "runs": runs, "app_median_s": app,
             "bare_median_s": bare, "ratio": app / bare, "app_s": app_times, "bare_s": bare_times}
 
 
@@ -468,7 +472,7 @@ def print_table(results: dict) -> None:
             print(f"{row['name']:44} {row['wall_s']:.2f} s vs ideal {row['ideal_s']:.2f} s ({row['tickets']} x 50 ms / "
               f"{row['workers']} workers) = {row['ratio']:.2f}x (target <= 1.25x); "
               f"errors: {row['errors'] or 'none'}")
-    if row := results.get("startup"):
+    for row in filter(None, (results.get("startup"), results.get("startup_demo"))):
         print(f"{row['name']:44} median {row['app_median_s'] * 1000:.0f} ms vs bare QMainWindow "
               f"{row['bare_median_s'] * 1000:.0f} ms = {row['ratio']:.2f}x over {row['runs']} runs (target <= 1.5x)")
     for row in results.get("client", []):
@@ -514,6 +518,7 @@ def main() -> int:
         results["ui"], results["refresh"] = bench_ui(quick)
     if "startup" in args.only:
         results["startup"] = bench_startup(runs=2 if quick else 7, tickets=1_000 if quick else 10_000)
+        results["startup_demo"] = bench_startup(runs=2 if quick else 7, tickets=None)
     if "client" in args.only:
         results["client"] = bench_client(200 if quick else 3_000)
     if "sandbox" in args.only:
