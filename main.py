@@ -103,14 +103,13 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def import_non_qt_layers() -> None:
-    """Imports the app's Qt-free layers the first paint needs (SQLite, the API's models, the sandbox) before PySide6.
+    """Imports the app's Qt-free layers the first paint needs (SQLite, the API's models) before PySide6.
 
     PySide6 hooks every import made after it to look for its ``__feature__`` switches, reading each
-    module's source. requests and keyring are not among them: they load after the first paint, when
-    the app connects.
+    module's source. requests, keyring and the demo's sandbox are not among them: they load after the
+    first paint, when the app connects.
     """
     import gui.api
-    import gui.sandbox
     import gui.store  # noqa: F401
 
 

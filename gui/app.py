@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
@@ -31,10 +32,12 @@ from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, sav
 from .store import Change, LocalStore, Saved
 from .tasks import TaskRunner
 from .tickets import TicketRepository
-from .views.about_dialog import AboutDialog, AboutFacts
+
+if TYPE_CHECKING:  # dialogs are imported when first opened: the first paint does not wait for them
+    from .views.about_dialog import AboutDialog
+    from .views.settings_dialog import SettingsDialog
 from .views.app_icon import app_icon
 from .views.main_window import MainWindow
-from .views.settings_dialog import SettingsDialog
 from .views.tray import Tray, badge_icon
 
 APP_NAME = "TOGaDesk Agent"
@@ -229,6 +232,8 @@ class Desk(QObject):
         profile, secret, usable, name = facts
         if self.settings_dialog is not None or profile is not self.profile:
             return
+        from .views.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.runner, profile, secret, keyring_usable=usable, keyring_name=name,
                                 keys_for=self.keys_for, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -257,6 +262,8 @@ class Desk(QObject):
 
     @Slot()
     def show_about(self) -> AboutDialog:
+        from .views.about_dialog import AboutDialog, AboutFacts
+
         facts = AboutFacts(__version__, self.folder, self.log_file, self.secrets.backend_name()
                            if self.secrets.keyring_usable() else "this session only (no usable OS keyring)")
         dialog = AboutDialog(facts, self.window)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, AuthError, NotFoundError, TogaClient
-from .sandbox import SandboxServer
 from .services.orders import OrderService
 from .services.tickets import Agent, TicketService
 from .settings import SANDBOX, Profile
 from .store import LocalStore
 from .tasks import TaskScope
 from .tickets import TicketRepository
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class Connection:
             path = str(sandbox_db) if sandbox_db else None
             if sandbox_db:
                 sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+            from .sandbox import SandboxServer  # here: an HTTP server's modules are not what the first paint needs
+
             faults = faults or SandboxFaults()
             self.sandbox = SandboxServer(db_path=path, latency_ms=faults.latency_ms)
             self.sandbox.faults.error_rate = faults.error_rate

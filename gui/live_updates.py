@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
@@ -15,9 +16,11 @@ from PySide6.QtNetwork import QNetworkInformation
 from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import Refreshed, TicketService
-from .services.webhook_listener import WebhookListener
 from .store import TicketRow
 from .tasks import TaskRunner, TaskScope
+
+if TYPE_CHECKING:
+    from .services.webhook_listener import WebhookListener
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +140,8 @@ class LiveUpdates(QObject):
     def start_listener(self, host: str, port: int, path: str) -> str:
         """Starts the webhook listener; returns its URL (raises OSError if the port is taken)."""
         self.stop_listener()
+        from .services.webhook_listener import WebhookListener  # an HTTP server: loaded only when switched on
+
         listener: WebhookListener | None = None
 
         def hand_over(event: WebhookEvent) -> None:

@@ -24,7 +24,6 @@ from ..controller import TicketController
 from ..services.orders import OrderService
 from ..services.tickets import Agent
 from .banner import Banner
-from .diagnostic_dialog import DiagnosticDialog
 from .new_ticket_dialog import NewTicketDialog
 from .orders_tab import OrdersTab
 from .ticket_detail import TicketDetailPane
@@ -290,6 +289,8 @@ class MainWindow(QMainWindow):
     def add_diagnostic(self, order: Order) -> None:
         if self._orders is None:
             return
+        from .diagnostic_dialog import DiagnosticDialog  # with its file and system-information helpers: when used
+
         dialog = DiagnosticDialog(self._runner, self._orders, order, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sent.connect(self._diagnostic_sent)
