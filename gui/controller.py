@@ -25,7 +25,7 @@ from .live_updates import LiveUpdates
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
 from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
 from .store import Change
-from .tasks import TaskRunner, TaskScope
+from .tasks import BACKGROUND, TaskRunner, TaskScope
 from .tickets import Removed, TicketEvent, TicketRepository
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,8 @@ class TicketController(QObject):
     def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
         """Tickets heard of elsewhere (the demo's sandbox): fetched on workers, each joins the list when stored."""
         for number in numbers:
-            self.runner.submit(self._service.learn, number, scope=self._scope, on_done=self._learned)
+            self.runner.submit(self._service.learn, number, scope=self._scope, priority=BACKGROUND,
+                               on_done=self._learned)
 
     @Slot(object)
     def _learned(self, ticket: Ticket) -> None:

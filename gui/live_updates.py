@@ -17,7 +17,7 @@ from .api import NetworkError, NotFoundError, Status, WebhookEvent
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import Refreshed, TicketService
 from .store import TicketRow
-from .tasks import TaskRunner, TaskScope
+from .tasks import BACKGROUND, TaskRunner, TaskScope
 
 if TYPE_CHECKING:
     from .services.webhook_listener import WebhookListener
@@ -184,7 +184,7 @@ class LiveUpdates(QObject):
         for number in self.planner.due(time.monotonic()):
             self._runner.submit(self._service.refresh_quietly, number, on_screen=number == self._on_screen,
                                 fetch=self._service.tickets.begin_fetch(number), scope=self._scope,
-                                on_done=self._fetched)
+                                priority=0 if number == self._on_screen else BACKGROUND, on_done=self._fetched)
 
     @Slot(object)
     def _fetched(self, result: Refreshed) -> None:

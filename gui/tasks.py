@@ -25,6 +25,7 @@ from .api import ApiError, CancelledError
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 8
+BACKGROUND = -1  # priority of work nobody waits for (background refresh, the demo learning its tickets)
 
 
 class TaskScope:
@@ -144,9 +145,13 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[ApiError], None] | None = None,
         scope: TaskScope | None = None,
+        priority: int = 0,
         **kwargs: Any,
     ) -> None:
-        """Runs ``fn(*args, **kwargs)`` on a worker; must be called on the UI thread."""
+        """Runs ``fn(*args, **kwargs)`` on a worker; must be called on the UI thread.
+
+        ``priority``: queued tasks with a higher one start first, so what the agent asked for does not wait
+        behind ``BACKGROUND`` work."""
         scope = scope or self.scope
         if self.closing or scope.cancelled:
             return
@@ -158,7 +163,7 @@ class TaskRunner(QObject):
         task.signals.ended.connect(self._ended)
         self._tasks[task.signals] = task
         self.busy_changed.emit(len(self._tasks))
-        self.pool.start(task)
+        self.pool.start(task, priority)
 
     @Slot()
     def _ended(self) -> None:

@@ -101,3 +101,19 @@ def test_a_result_already_queued_when_the_runner_shuts_down_is_dropped(qtbot, ru
         runner.pool.waitForDone(5000)
         runner.shutdown(1000)
     assert sink.results == []
+
+
+def test_what_the_agent_asked_for_starts_before_queued_background_work(qapp):
+    from gui.tasks import BACKGROUND
+
+    tasks = TaskRunner(max_threads=1)
+    gate = threading.Event()
+    started: list[str] = []
+    tasks.submit(gate.wait, 5)  # the only worker is busy
+    for i in range(5):
+        tasks.submit(started.append, f"background {i}", priority=BACKGROUND)
+    tasks.submit(started.append, "the agent's open")
+    gate.set()
+    assert tasks.pool.waitForDone(5000)
+    assert started[0] == "the agent's open"
+    assert tasks.shutdown(1000)
