@@ -1,0 +1,165 @@
+"""The registry's schema: versioned migrations, applied in order, each in one transaction.
+
+Everything lives in the ``togadesk`` schema of the team's database, so the roles can be given exactly
+these tables and nothing else. A ticket's searchable columns are generated from its snapshot (the
+vendor's JSON), so no writer can store columns that disagree with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+SCHEMA = "togadesk"
+CHANNEL = "togadesk_events"  # NOTIFY payload: the event id only
+DESK_ROLE = "togadesk_desk"
+RELAY_ROLE = "togadesk_relay"
+LOCK_CLASS = 7410  # advisory lock keys (LOCK_CLASS, n): 0 = migrations, hashtext(env) = event order
+
+# The event id is taken under a per-environment lock held until commit, so ids become visible in
+# id order: a reader whose cursor passed id N can never later see an N-1 that was still committing.
+_EVENT_IN_ORDER = f"""
+CREATE FUNCTION {SCHEMA}.event_in_order() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, hashtext(NEW.env));
+    NEW.id := nextval('{SCHEMA}.event_id_seq');
+    RETURN NEW;
+END $$
+"""
+
+_EVENT_NOTIFY = f"""
+CREATE FUNCTION {SCHEMA}.event_notify() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', NEW.id::text);
+    RETURN NULL;
+END $$
+"""
+
+
+def _field(key: str) -> str:
+    return f"(snapshot ->> '{key}')"
+
+
+_TABLES = [
+    f"""
+    CREATE TABLE {SCHEMA}.ticket (
+        env               text        NOT NULL,
+        number            bigint      NOT NULL,
+        snapshot          jsonb       NOT NULL CHECK (jsonb_typeof(snapshot) = 'object'),
+        name              text GENERATED ALWAYS AS
+            (btrim(coalesce({_field("firstName")}, '') || ' ' || coalesce({_field("lastName")}, ''))) STORED,
+        email             text GENERATED ALWAYS AS ({_field("emailAddress")}) STORED,
+        phone             text GENERATED ALWAYS AS ({_field("phoneNumber")}) STORED,
+        phone_digits      text GENERATED ALWAYS AS
+            (regexp_replace(coalesce({_field("phoneNumber")}, ''), '[^0-9]', '', 'g')) STORED,
+        subject           text GENERATED ALWAYS AS ({_field("subject")}) STORED,
+        message           text GENERATED ALWAYS AS ({_field("message")}) STORED,
+        status            text GENERATED ALWAYS AS ({_field("status")}) STORED,
+        priority          text GENERATED ALWAYS AS ({_field("priority")}) STORED,
+        first_recorded_by text        NOT NULL,
+        first_recorded_at timestamptz NOT NULL DEFAULT now(),
+        fetched_at        timestamptz NOT NULL,
+        fetched_by        text        NOT NULL,
+        vendor_missing    boolean     NOT NULL DEFAULT false,
+        PRIMARY KEY (env, number)
+    )""",
+    f"CREATE SEQUENCE {SCHEMA}.event_id_seq AS bigint",
+    f"""
+    CREATE TABLE {SCHEMA}.event (
+        id             bigint      PRIMARY KEY,
+        env            text        NOT NULL,
+        number         bigint      NOT NULL,
+        kind           text        NOT NULL CHECK (kind IN ('added', 'changed', 'missing')),
+        changed_fields text[]      NOT NULL DEFAULT '{{}}',
+        agent          text        NOT NULL,
+        at             timestamptz NOT NULL DEFAULT now(),
+        FOREIGN KEY (env, number) REFERENCES {SCHEMA}.ticket (env, number)
+    )""",
+    f"ALTER SEQUENCE {SCHEMA}.event_id_seq OWNED BY {SCHEMA}.event.id",
+    f"CREATE INDEX event_env_id ON {SCHEMA}.event (env, id)",
+    _EVENT_IN_ORDER,
+    f"""CREATE TRIGGER event_in_order BEFORE INSERT ON {SCHEMA}.event
+        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.event_in_order()""",
+    _EVENT_NOTIFY,
+    f"""CREATE TRIGGER event_notify AFTER INSERT ON {SCHEMA}.event
+        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.event_notify()""",
+    f"REVOKE ALL ON FUNCTION {SCHEMA}.event_in_order(), {SCHEMA}.event_notify() FROM PUBLIC",
+    # Equality look-ups for a requester's history.
+    f"CREATE INDEX ticket_email ON {SCHEMA}.ticket (env, lower(email))",
+    f"CREATE INDEX ticket_phone ON {SCHEMA}.ticket (env, phone_digits)",
+]
+
+# Substring search (LIKE '%...%') on each field, by trigram.
+TRIGRAM_INDEXES = {
+    "ticket_name_trgm": "lower(name)",
+    "ticket_email_trgm": "lower(email)",
+    "ticket_phone_trgm": "phone_digits",
+    "ticket_subject_trgm": "lower(subject)",
+    "ticket_message_trgm": "lower(message)",
+}
+
+
+class ExtensionMissing(Exception):
+    """pg_trgm is not installed in the database and this user may not create it."""
+
+
+def trigram_schema(conn: psycopg.Connection) -> str | None:
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE e.extname = 'pg_trgm'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _create_trigram(conn: psycopg.Connection) -> list[str]:
+    if trigram_schema(conn) is not None:
+        return []
+    try:
+        with conn.transaction():  # a savepoint: the failure is reported, not the aborted transaction
+            conn.execute(sql.SQL("CREATE EXTENSION pg_trgm SCHEMA {}").format(sql.Identifier(SCHEMA)))
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported,
+            psycopg.errors.UndefinedFile) as exc:
+        raise ExtensionMissing(exc.diag.message_primary or str(exc)) from None
+    return ["created the pg_trgm extension"]
+
+
+def _migration_1(conn: psycopg.Connection) -> list[str]:
+    done = _create_trigram(conn)
+    for statement in _TABLES:
+        conn.execute(statement)
+    ops = sql.SQL("{}.gin_trgm_ops").format(sql.Identifier(trigram_schema(conn) or SCHEMA))
+    for name, expression in TRIGRAM_INDEXES.items():
+        conn.execute(sql.SQL("CREATE INDEX {} ON {}.ticket USING gin (({}) {})").format(
+            sql.Identifier(name), sql.Identifier(SCHEMA), sql.SQL(expression), ops))
+    return [*done, "created tables ticket and event, the event triggers and the search indexes"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[psycopg.Connection], list[str]]
+
+
+MIGRATIONS = [
+    Migration(1, "tickets, the event log with NOTIFY, trigram search indexes", _migration_1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+# What each role may do; nothing else is granted (no DELETE, TRUNCATE, ALTER, DROP, CREATE).
+# The relay polls the vendor and publishes like a desk; its election uses advisory locks, which
+# need no grant. The next issue adds the relay's own tables to this list.
+GRANTS = [
+    f"GRANT USAGE ON SCHEMA {SCHEMA} TO {{role}}",
+    f"GRANT SELECT ON {SCHEMA}.schema_version TO {{role}}",
+    f"GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.ticket TO {{role}}",
+    f"GRANT SELECT, INSERT ON {SCHEMA}.event TO {{role}}",
+    f"GRANT USAGE ON SEQUENCE {SCHEMA}.event_id_seq TO {{role}}",
+    f"GRANT EXECUTE ON FUNCTION {SCHEMA}.event_in_order(), {SCHEMA}.event_notify() TO {{role}}",
+]
+ROLE_GRANTS = {DESK_ROLE: GRANTS, RELAY_ROLE: GRANTS}
