@@ -19,6 +19,8 @@ TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa ord
                               --demo --latency-ms 3000 shows it on a slow server
   python main.py --sandbox    only the sandbox: a local emulator of both vendor APIs
   python main.py --smoke-test check this installation offscreen, in a temporary folder, and exit
+  python main.py --team-setup postgresql://owner@host/db
+                              create or update the team's PostgreSQL schema and roles, and exit
 
 The log is written to the app's data folder (Help > About shows where); its level comes from
 --log-level or the TOGADESK_LOG_LEVEL environment variable.
@@ -35,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode.add_argument("--sandbox", action="store_true", help="run only the sandbox HTTP server")
     mode.add_argument("--smoke-test", action="store_true",
                       help="start offscreen against the built-in sandbox, make one signed call, exit 0 if all is well")
+    mode.add_argument("--team-setup", metavar="URL",
+                      help="apply the team registry's schema and roles to this PostgreSQL database (idempotent)")
     box = parser.add_argument_group("sandbox options (with --sandbox; the fault options work with --demo too)")
     box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
@@ -102,6 +106,19 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_team_setup(args: argparse.Namespace) -> int:
+    from gui.team import TeamError, setup_team
+
+    try:
+        lines = setup_team(args.team_setup)
+    except TeamError as exc:
+        print(f"Team setup failed: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
+    return 0
+
+
 def import_non_qt_layers() -> None:
     """Imports the app's Qt-free layers the first paint needs (SQLite, the API's models) before PySide6.
 
@@ -149,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.sandbox:
         return run_sandbox(args)
+    if args.team_setup is not None:
+        return run_team_setup(args)
     import truststore
 
     truststore.inject_into_ssl()  # TLS checks use the OS trust store (corporate CAs)
