@@ -34,6 +34,10 @@ def setup_team(conninfo: str, *, password: str | None = None) -> list[str]:
             "A superuser can run CREATE EXTENSION pg_trgm; in that database (on Debian it comes with "
             "the postgresql package), then run --team-setup again."
         ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        reason = (exc.diag.message_primary or "permission denied").strip()
+        raise TeamError(f"The team {registry.where} refused to {doing}: {reason}. Run the setup as the "
+                        "database's owner (with CREATEROLE) or as a superuser.") from None
     except psycopg.Error as exc:
         raise registry._error(exc, doing) from None
     finally:
@@ -50,8 +54,9 @@ def _migrate(conn: psycopg.Connection, registry: TeamRegistry) -> list[str]:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))
         created = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,)).fetchone() is None
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(sql.Identifier(SCHEMA)))
+        if created:  # not IF NOT EXISTS: that needs CREATE on the database even when the schema is there
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
+            conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(sql.Identifier(SCHEMA)))
         conn.execute(sql.SQL("""CREATE TABLE IF NOT EXISTS {}.schema_version (
             version integer PRIMARY KEY, description text NOT NULL,
             applied_at timestamptz NOT NULL DEFAULT now())""").format(sql.Identifier(SCHEMA)))
@@ -78,25 +83,29 @@ def _migrate(conn: psycopg.Connection, registry: TeamRegistry) -> list[str]:
 
 def _roles(conn: psycopg.Connection, registry: TeamRegistry) -> list[str]:
     lines = []
-    for role, purpose in _ROLE_PURPOSE.items():
-        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-            lines.append(f"role {role} ({purpose}) exists")
-            continue
-        try:
-            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-        except psycopg.errors.DuplicateObject:
-            lines.append(f"role {role} ({purpose}) exists")  # another setup created it meanwhile
-            continue
-        except psycopg.errors.InsufficientPrivilege:
-            raise TeamError(f"The team {registry.where} refused to create the role {role}: this user "
-                            "needs CREATEROLE (or a superuser can run the setup).") from None
-        lines.append(f"created role {role} (NOLOGIN, for {purpose})")
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))
+        for role, purpose in _ROLE_PURPOSE.items():
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                lines.append(f"role {role} ({purpose}) exists")
+                continue
+            try:
+                with conn.transaction():  # a savepoint: a setup of another database may create it meanwhile
+                    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                lines.append(f"role {role} ({purpose}) exists")
+                continue
+            except psycopg.errors.InsufficientPrivilege:
+                raise TeamError(f"The team {registry.where} refused to create the role {role}: this user "
+                                "needs CREATEROLE (or a superuser can run the setup).") from None
+            lines.append(f"created role {role} (NOLOGIN, for {purpose})")
     return lines
 
 
 def _grants(conn: psycopg.Connection) -> list[str]:
     lines = []
     with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))  # concurrent GRANTs collide
         dbname = conn.execute("SELECT current_database()").fetchone()[0]
         for role, grants in ROLE_GRANTS.items():
             ident = sql.Identifier(role)
