@@ -354,20 +354,24 @@ class TeamRegistry:
         text = text.strip()
         if not text:
             return []
-        folded = text.lower()
         conditions = ["lower(name) LIKE %(like)s", "lower(email) LIKE %(like)s",
                       "lower(subject) LIKE %(like)s", "lower(message) LIKE %(like)s"]
-        params: dict[str, Any] = {"env": env, "like": _like(folded), "number": -1, "limit": limit}
-        digits = phone_digits(text)
+        params: dict[str, Any] = {"env": env, "like": _like(text.lower()), "number": -1}
+        exact: list[RegistryTicket] = []
         if text.isascii() and text.isdigit() and len(text) <= 18:
             params["number"] = int(text)
-            conditions.append("number = %(number)s")
+            exact = self._select("search the team's tickets", "env = %(env)s AND number = %(number)s", params)
+        digits = phone_digits(text)
         if len(digits) >= MIN_PHONE_DIGITS:
             params["digits"] = _like(digits)
             conditions.append("phone_digits LIKE %(digits)s")
-        where = "env = %(env)s AND (" + " OR ".join(conditions) + ")"
-        return self._select("search the team's tickets", where, params,
-                            order="(number = %(number)s) DESC, number DESC", limit=limit)
+        where = "env = %(env)s AND number <> %(number)s AND (" + " OR ".join(conditions) + ")"
+        # Plain ORDER BY number: the planner can walk the primary key backwards and stop at the limit when
+        # a word is everywhere, or use the trigram indexes when it is rare; not prepared, so each query
+        # gets the plan for its own selectivity.
+        rest = self._select("search the team's tickets", where, params, order="number DESC",
+                            limit=max(0, limit - len(exact)), prepare=False)
+        return [*exact, *rest][:limit]
 
     def history(self, env: str, email: str | None, phone: str | None, *, exclude: int | None = None,
                 limit: int = 50) -> list[RegistryTicket]:
@@ -388,7 +392,7 @@ class TeamRegistry:
         return self._select("read the requester's history", where, params, order="number DESC", limit=limit)
 
     def _select(self, doing: str, where: str, params: Any, *, order: str = "number",
-                limit: int = 1) -> list[RegistryTicket]:
+                limit: int = 1, prepare: bool | None = None) -> list[RegistryTicket]:
         if isinstance(params, dict):
             params = {**params, "_limit": limit}
             tail = "LIMIT %(_limit)s"
@@ -397,7 +401,7 @@ class TeamRegistry:
             tail = "LIMIT %s"
         # where and order are this module's own fragments; every value is a parameter.
         query = f"SELECT {_COLUMNS} FROM togadesk.ticket WHERE {where} ORDER BY {order} {tail}"  # noqa: S608
-        rows = self._run(doing, lambda conn: conn.execute(query, params).fetchall())
+        rows = self._run(doing, lambda conn: conn.execute(query, params, prepare=prepare).fetchall())
         return [self._row(row) for row in rows]
 
     def _row(self, row: tuple[Any, ...]) -> RegistryTicket:
