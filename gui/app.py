@@ -201,7 +201,7 @@ class Desk(QObject):
         if text:
             self.tray.notify(saved.row.number, text)
 
-    @Slot(int)
+    @Slot(object)
     def open_from_notification(self, number: int) -> None:
         self.window.showNormal()
         self.window.raise_()
@@ -329,8 +329,8 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
     try:
         code = app.exec()
     finally:
+        clean = desk.shutdown()  # a second Ctrl+C meanwhile only queues another quit: the handler stays
         stopper.uninstall()
-        clean = desk.shutdown()
         crashes.uninstall()
     if not clean:
         # A worker is stuck outside any request (a hung file system, say): Qt would wait for it at exit for

@@ -13,7 +13,9 @@ Views hand bound slots to the write methods (``send_reply``, ``change``, ``edit`
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -36,8 +38,9 @@ Slot1 = Callable[[Any], None]
 class TicketController(QObject):
     current_changed = Signal(object)  # the open ticket's number, or None: the list selects it
     ticket_shown = Signal(object)  # the newest copy of the open ticket (stored or fresh): the detail pane shows it
-    opening = Signal(int)  # the open ticket has no stored copy yet: its GET is under way
-    opened = Signal(int)  # a fresh copy of the open ticket came from the server
+    # Ticket numbers travel as Python ints (object): they go up to 2**63-1, beyond a C++ int.
+    opening = Signal(object)  # the open ticket has no stored copy yet: its GET is under way
+    opened = Signal(object)  # a fresh copy of the open ticket came from the server
     open_failed = Signal(str, bool)  # (words, whether trying again could help)
     refresh_failed = Signal(str)  # F5 ended with errors
     notice = Signal(str, str)  # (text, kind) for the list's banner
@@ -46,11 +49,10 @@ class TicketController(QObject):
     list_loaded = Signal(object)  # the environment's rows, once they are in the model
     list_failed = Signal(str)
     ticket_changed = Signal(object)  # Saved: a ticket joined the list or its snapshot changed (notifications)
-    removed = Signal(int)
+    removed = Signal(object)
     refresh_finished = Signal()
     refresh_state = Signal(str)  # words for the status bar: synced, offline, pending
-    busy_changed = Signal(int)  # a ticket started or finished sending a reply or changing a field
-    _event = Signal(object)  # from the ticket owner, on whichever thread made the change
+    busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -65,7 +67,10 @@ class TicketController(QObject):
         self._loading = False
         self._sending: dict[int, str | None] = {}  # ticket -> status to set with the reply (None: reply only)
         self._changing: dict[int, str] = {}  # ticket -> the field being changed
-        self._event.connect(self._apply_event)
+        # The ticket owner's changes, left here by whichever thread made them; taken in on the UI thread
+        # before the result of the task that made them (and when any task ends).
+        self._changes: deque[tuple[TicketRepository, TicketEvent]] = deque()
+        runner.on_results(self._take_changes)
         self.live.state_changed.connect(self.refresh_state)
         self.live.sweep_finished.connect(self._sweep_finished)
 
@@ -105,7 +110,7 @@ class TicketController(QObject):
         if service is None:
             return
         repository = service.tickets
-        repository.subscribe(self._event.emit)  # queued to the UI thread when a worker made the change
+        repository.subscribe(functools.partial(self._changed, repository))
         self._scope.on_cancel(repository.close)
         if not kept:
             self._repository = repository
@@ -115,13 +120,13 @@ class TicketController(QObject):
             self._watch(self.model.rows())  # the stored list is in already
 
     def _reset(self, service: TicketService | None, scope: TaskScope | None) -> None:
+        self._set_current(None)  # first: the pane keeps its draft while the old environment is still here
         self.live.set_service(None)
         self._scope.cancel()
         self._scope = scope or TaskScope("tickets")
         self._service = service
         self._sending.clear()
         self._changing.clear()
-        self._set_current(None)
         if service is None:
             self._repository = None
             self.model.set_rows([])
@@ -176,15 +181,23 @@ class TicketController(QObject):
 
     @Slot(object)
     def _learned(self, ticket: Ticket) -> None:
-        self.live.track_number(ticket.ticket_number)
+        if self.tickets is not None and not self.tickets.is_removed(ticket.ticket_number):
+            self.live.track_number(ticket.ticket_number)
 
     # ------------------------------------------------------------ the change stream
 
-    @Slot(object)
-    def _apply_event(self, event: TicketEvent) -> None:
-        repository = self.tickets
-        if repository is None or repository.closed:
-            return  # from an environment left meanwhile
+    def _changed(self, repository: TicketRepository, event: TicketEvent) -> None:
+        """The owner's listener, on any thread and under the owner's lock: only takes note."""
+        self._changes.append((repository, event))
+
+    def _take_changes(self) -> None:
+        """On the UI thread: what the owner changed, in its order, into the list and the open ticket."""
+        while self._changes:
+            repository, event = self._changes.popleft()
+            if repository is self.tickets and not repository.closed:  # not from an environment left meanwhile
+                self._apply_event(repository, event)
+
+    def _apply_event(self, repository: TicketRepository, event: TicketEvent) -> None:
         if isinstance(event, Removed):
             self.model.remove(event.number)
             self.live.forget(event.number)
@@ -192,6 +205,8 @@ class TicketController(QObject):
                 self._set_current(None)
             self.removed.emit(event.number)
             return
+        if repository.is_removed(event.row.number):
+            return  # stored before the agent removed it; the removal follows
         self.model.upsert(event.row)
         if event.row.number == self._current and event.ticket is not None:
             self.ticket_shown.emit(event.ticket)
@@ -206,7 +221,7 @@ class TicketController(QObject):
             self.live.set_on_screen(number)
         self.current_changed.emit(number)
 
-    @Slot(int)
+    @Slot(object)
     def open(self, number: int) -> None:
         """Shows the stored copy at once (or "Opening #N…"), then the server's; the list selects it."""
         repository = self.tickets
@@ -217,6 +232,7 @@ class TicketController(QObject):
         if snapshot is not None:
             self.ticket_shown.emit(snapshot)
             repository.mark_read(number)
+            self._take_changes()
         else:
             self.opening.emit(number)
         self.runner.submit(self._service.open, number, repository.begin_fetch(number), scope=self._scope,
@@ -234,7 +250,8 @@ class TicketController(QObject):
 
     @Slot(object)
     def _opened(self, ticket: Ticket) -> None:
-        self.live.track_number(ticket.ticket_number)
+        if self.tickets is not None and not self.tickets.is_removed(ticket.ticket_number):  # removed meanwhile
+            self.live.track_number(ticket.ticket_number)
         if ticket.ticket_number == self._current:
             self.opened.emit(ticket.ticket_number)
 
@@ -256,7 +273,8 @@ class TicketController(QObject):
         number = self._current if number is None else number
         if number is None or self.tickets is None:
             return
-        self.tickets.remove(number)  # its Removed event updates the list and the pane
+        self.tickets.remove(number)
+        self._take_changes()  # its Removed event updates the list and the pane
         self.status_message.emit(f"#{number} removed from this list (the server still has it).")
 
     def refresh(self) -> None:

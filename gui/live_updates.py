@@ -42,6 +42,7 @@ class LiveUpdates(QObject):
         self._service: TicketService | None = None
         self._scope: TaskScope | None = None
         self._sweep_errors: list[str] = []
+        self._sweep_open = False
         self.planner = RefreshPlanner(self._policy)
         self._on_screen: int | None = None
         self._last_sync: str = ""
@@ -87,6 +88,7 @@ class LiveUpdates(QObject):
         self._service = service
         self._scope = scope
         self._sweep_errors = []
+        self._sweep_open = False  # an F5 is under way: sweep_finished will tell its end
         self._policy.active_min_s = max(60.0, active_minutes * 60.0)
         self.planner = RefreshPlanner(self._policy)
         self._on_screen = None
@@ -102,12 +104,12 @@ class LiveUpdates(QObject):
         self._timer.start()
         self._report()
 
-    @Slot(int)
+    @Slot(object)
     def set_on_screen(self, number: int | None) -> None:
         self._on_screen = number
         self.planner.set_on_screen(number, time.monotonic())
 
-    @Slot(int)
+    @Slot(object)
     def track_number(self, number: int) -> None:
         """A ticket fetched elsewhere (opened, created): plan its next check from now."""
         if self._service is not None:
@@ -119,22 +121,20 @@ class LiveUpdates(QObject):
         """F5: every tracked ticket once, now, without waiting out any backoff; ``sweep_finished`` tells the end."""
         if self._service is None:
             return
-        if self.planner.sweeping:
+        if self._sweep_open:
             return  # one F5 at a time
         self._offline = False
         self._sweep_errors = []
         self.planner.everything_now(time.monotonic())
-        if not self.planner.sweeping:  # nothing to fetch
-            self._last_sync, self._sync_word = time.strftime("%H:%M:%S"), "Refreshed"
-            self._report()
-            self.sweep_finished.emit([], 0)
-            return
+        self._sweep_open = True
         self.tick()
+        self._end_sweep_if_done()  # nothing to fetch
 
-    @Slot(int)
+    @Slot(object)
     def forget(self, number: int) -> None:
-        """Removed from the list: never fetched in the background again (a webhook may bring it back)."""
+        """Removed from the list: never fetched in the background again (until the agent opens it)."""
         self.planner.forget(number)
+        self._end_sweep_if_done()
         self._report()
 
     def start_listener(self, host: str, port: int, path: str) -> str:
@@ -205,21 +205,25 @@ class LiveUpdates(QObject):
             self.planner.finished(result.number, now, status=None, ok=False)
             self._offline = isinstance(result.error, NetworkError)
             log.info("Background refresh of #%s failed: %s", result.number, result.error)
-            if sweeping:
+            if self._sweep_open:
                 self._sweep_errors.append(result.error.message)
                 self._end_sweep(self.planner.abandon_sweep())
                 sweeping = False
-        if sweeping:
-            if self.planner.sweeping:
-                self._submit_due()
-            else:
-                self._end_sweep(0)
+        if sweeping and self.planner.sweeping:
+            self._submit_due()
+        self._end_sweep_if_done()
         self._report()
 
+    def _end_sweep_if_done(self) -> None:
+        if self._sweep_open and not self.planner.sweeping:
+            self._end_sweep(0)
+
     def _end_sweep(self, left: int) -> None:
+        self._sweep_open = False
         errors, self._sweep_errors = self._sweep_errors, []
         if not errors:
-            self._sync_word = "Refreshed"
+            self._last_sync, self._sync_word = time.strftime("%H:%M:%S"), "Refreshed"
+        self._report()
         self.sweep_finished.emit(errors, left)
 
     def _report(self) -> None:
@@ -241,8 +245,8 @@ class LiveUpdates(QObject):
     @Slot(object)
     def _hint(self, number: int) -> None:
         """A webhook is only a hint: fetch the ticket with a signed GET and believe the server."""
-        if self._service is None:
-            return
+        if self._service is None or self._service.tickets.is_removed(number):
+            return  # the agent removed it: it stays off the list until opened again
         self.planner.track(number, self._status_of(number), time.monotonic(), fresh=False)
         self.tick()
 

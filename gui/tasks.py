@@ -80,6 +80,7 @@ class _TaskSignals(QObject):
     @Slot(object, bool)
     def _deliver(self, value: object, ok: bool) -> None:
         if not self.dropped:
+            self._runner.before_results()
             (self.finished if ok else self.failed).emit(value)
 
 
@@ -125,6 +126,7 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.closing = False
         self.scope = TaskScope("app")  # tasks that outlive any one connection (reading a file, the settings)
+        self._before_results: list[Callable[[], None]] = []
         self._tasks: dict[_TaskSignals, _Task] = {}
         # Ended tasks are kept one more turn of the event loop: dropping the last reference
         # inside their own signal delivery would delete the QObject that is emitting.
@@ -137,6 +139,16 @@ class TaskRunner(QObject):
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
+
+    def on_results(self, hook: Callable[[], None]) -> None:
+        """``hook`` runs on the UI thread before any task's result is handed over and when any task ends:
+        what a worker left for the UI thread (the ticket owner's changes) is taken in before the result
+        that follows from it, without a signal emitted per change from the workers."""
+        self._before_results.append(hook)
+
+    def before_results(self) -> None:
+        for hook in self._before_results:
+            hook()
 
     def submit(
         self,
@@ -167,6 +179,7 @@ class TaskRunner(QObject):
 
     @Slot()
     def _ended(self) -> None:
+        self.before_results()
         task = self._tasks.pop(self.sender(), None)
         if task is not None:
             self._retired.append(task)

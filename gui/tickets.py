@@ -14,7 +14,9 @@ place, what the list and the open ticket show:
 - every accepted change and every removal goes to the listeners, once: the views follow
   that one stream instead of each answer's own path.
 
-Listeners are called on the thread that made the change (usually a worker).
+Listeners are called on the thread that made the change (usually a worker), under the owner's
+lock so they hear changes in the order they were stored: a listener only takes note (appends to
+a queue) and returns.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ class TicketRepository:
                 self.store.unremove(self.env, number)
             self._floor[number] = fetch.sequence
             saved = self.store.save_snapshot(self.env, ticket, seen=seen)
-        self._tell(saved)
+            self._tell(saved)  # under the lock: listeners hear the changes in the order they were stored
         return saved
 
     def wrote(self, number: int) -> None:
@@ -180,15 +182,16 @@ class TicketRepository:
         row = self.row(number)
         if row is None or not row.unread:
             return
-        self.store.mark_read(self.env, number)
-        self._tell(Saved(Change.SAME, self.row(number), ticket=self.snapshot(number)))
+        with self._lock:
+            self.store.mark_read(self.env, number)
+            self._tell(Saved(Change.SAME, self.row(number), ticket=self.snapshot(number)))
 
     def remove(self, number: int) -> None:
         """Off the list until the agent opens it again; answers already on their way are dropped."""
         with self._lock:
             self._removed[number] = next(self._sequence)
             self.store.remove(self.env, number)
-        self._tell(Removed(number))
+            self._tell(Removed(number))
 
     # ------------------------------------------------------------ writes
 

@@ -111,3 +111,10 @@ def test_help_documents_every_mode_and_option():
     for option in ("--demo", "--sandbox", "--host", "--port", "--db", "--latency-ms", "--webhook-url",
                    "--error-rate", "--drop-rate", "--clock-window", "--keys"):
         assert option in result.stdout
+
+
+def test_the_demo_takes_the_sandboxs_fault_options():
+    from main import parse_args
+
+    args = parse_args(["--demo", "--latency-ms", "4000", "--error-rate", "0.2", "--drop-rate", "0.1"])
+    assert (args.demo, args.latency_ms, args.error_rate, args.drop_rate) == (True, 4000.0, 0.2, 0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,15 +25,17 @@ WAIT = 10_000
 
 
 class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (priority > 0) that keeps passwords in this process."""
+    """A real keyring backend (priority > 0) that keeps passwords in this process, noting who read them."""
 
     priority = 10
 
     def __init__(self) -> None:
         super().__init__()
         self.passwords: dict[tuple[str, str], str] = {}
+        self.read_on: list[threading.Thread] = []
 
     def get_password(self, service, username):
+        self.read_on.append(threading.current_thread())
         return self.passwords.get((service, username))
 
     def set_password(self, service, username, password):
@@ -217,6 +220,19 @@ def test_a_saved_profile_is_used_at_the_next_start(qtbot, desk_factory, keyed_sa
     second = desk_factory()
     assert second.window.pages.currentWidget() is second.window.tabs
     assert second.connection is not None and second.connection.profile.public_key == OTHER_PUBLIC
+
+
+def test_the_keyring_is_read_on_a_worker_at_start_and_for_settings(qtbot, desk_factory, keyed_sandbox,
+                                                                     memory_keyring):
+    first = desk_factory()
+    first.apply(custom_profile(keyed_sandbox), SECRET)
+    first.shutdown()
+    memory_keyring.read_on.clear()
+    second = desk_factory()  # connects with the saved profile: the secret comes from the keyring
+    assert second.connection is not None and second.connection.client.public_key == OTHER_PUBLIC
+    open_settings(qtbot, second).reject()
+    assert len(memory_keyring.read_on) >= 2
+    assert threading.main_thread() not in memory_keyring.read_on  # the UI thread never waits on the keyring
 
 
 def test_a_missing_secret_at_start_asks_for_it_instead_of_failing(qtbot, desk_factory, keyed_sandbox, no_keyring):

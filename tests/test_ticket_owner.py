@@ -248,3 +248,12 @@ def test_f5_reports_when_it_is_done_and_counts_as_one_refresh(desk, sandbox):
         desk.window.refresh()
         desk.window.refresh()  # a second F5 while the first runs adds nothing
     assert sandbox.requests_served - before == len(numbers)
+
+
+def test_a_ticket_not_stored_yet_says_opening_in_the_pane_while_the_slow_server_answers(desk, sandbox):
+    sandbox.faults.latency_ms = 300
+    with desk.qtbot.waitSignal(desk.controller.opened, timeout=WAIT):
+        desk.window.open_ticket_number(str(SPEC_TICKET))
+        detail = desk.window.detail
+        assert detail.placeholder.isVisible() and detail.placeholder.text() == f"Opening #{SPEC_TICKET}…"
+    assert detail.body.isVisible() and detail.ticket.ticket_number == SPEC_TICKET

@@ -167,7 +167,9 @@ class RefreshPlanner:
         chosen: list[int] = []
         while self._sweep and len(chosen) < free:
             number = self._sweep.popleft()
-            if number in self._entries and number not in self._in_flight:
+            if number in self._in_flight:
+                self._sweeping.add(number)  # asked for already: the sweep waits for that answer
+            elif number in self._entries:
                 chosen.append(number)
         self._in_flight.update(chosen)
         self._sweeping.update(chosen)

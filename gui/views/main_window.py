@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.orders_tab)
         self.orders_tab.focus_number()
 
-    @Slot(int)
+    @Slot(object)
     def open_order(self, number: int) -> None:
         """An order mentioned in a ticket: show it in the Orders tab."""
         self.tabs.setCurrentWidget(self.orders_tab)
@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/ticket-columns", self.list_pane.table.horizontalHeader().saveState())
+        self._settings.sync()  # on disk now: a quit that ends with os._exit skips QSettings' own flush
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.detail.save_draft()

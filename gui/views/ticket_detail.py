@@ -54,10 +54,10 @@ LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a lin
 
 class TicketDetailPane(QWidget):
     ticket_changed = Signal(object)  # a fresh Ticket from the server (reply sent, field changed, reloaded)
-    reply_sent = Signal(int)
+    reply_sent = Signal(object)
     send_failed = Signal(str)
     collision_found = Signal(str)
-    order_requested = Signal(int)  # an order number mentioned in the ticket was clicked
+    order_requested = Signal(object)  # an order number mentioned in the ticket was clicked
 
     def __init__(self, controller: TicketController, agent: Agent, parent: QWidget | None = None):
         super().__init__(parent)
@@ -254,7 +254,7 @@ class TicketDetailPane(QWidget):
             self.composer.blockSignals(False)
         self._update_busy()
 
-    @Slot(int)
+    @Slot(object)
     def show_opening(self, number: int) -> None:
         """No stored copy: say so in the pane itself while the server is asked."""
         self.save_draft()
@@ -278,7 +278,7 @@ class TicketDetailPane(QWidget):
         self.placeholder.setText(PLACEHOLDER)
         self.placeholder.show()
 
-    @Slot(int)
+    @Slot(object)
     def _busy_changed(self, number: int) -> None:
         if self._is_current(number):
             self._update_busy()

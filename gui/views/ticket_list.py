@@ -34,7 +34,7 @@ from ..models.ticket_table import (
 class TicketListPane(QWidget):
     """Shows the list; the highlighted row is always the open ticket (``follow``), whatever re-sorts."""
 
-    ticket_chosen = Signal(int)  # the agent moved to a ticket (click, keys)
+    ticket_chosen = Signal(object)  # the agent moved to a ticket (click, keys); an int up to 2**63-1
 
     def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
         super().__init__(parent)

@@ -30,7 +30,7 @@ def badge_icon(unread: int) -> QIcon:
 
 
 class Tray(QObject):
-    ticket_requested = Signal(int)
+    ticket_requested = Signal(object)  # a ticket number (up to 2**63-1)
     notified = Signal(str)  # what was shown (also emitted where no tray exists, for tests and logs)
 
     def __init__(self, window: QWidget, parent: QObject | None = None):
