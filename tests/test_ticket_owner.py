@@ -17,7 +17,9 @@ from PySide6.QtCore import QObject, QSettings, Qt, Slot
 
 from gui.app import Desk as AppDesk
 from gui.connection import SandboxFaults
+from gui.services.tickets import TicketService
 from gui.settings import Secrets
+from gui.tickets import TicketRepository
 from tests.test_workspace import SPEC_TICKET, WAIT, Desk, ThreadRecordingClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,3 +259,73 @@ def test_a_ticket_not_stored_yet_says_opening_in_the_pane_while_the_slow_server_
         detail = desk.window.detail
         assert detail.placeholder.isVisible() and detail.placeholder.text() == f"Opening #{SPEC_TICKET}…"
     assert detail.body.isVisible() and detail.ticket.ticket_number == SPEC_TICKET
+
+
+def test_f5_ends_when_its_only_ticket_was_being_fetched_in_the_background_already(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    desk.idle()
+    client = hold_the_next_get(desk, sandbox)
+    refresh_in_background(desk, SPEC_TICKET)
+    assert client.answered.wait(WAIT / 1000)
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
+        desk.window.refresh()  # the sweep waits for the answer already on its way
+        client.release.set()
+    client.close()
+
+
+def test_f5_ends_when_the_ticket_it_is_fetching_is_removed(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    desk.idle()
+    client = hold_the_next_get(desk, sandbox)
+    with desk.qtbot.waitSignal(desk.controller.refresh_finished, timeout=WAIT):
+        desk.window.refresh()
+        assert client.answered.wait(WAIT / 1000)
+        desk.window.remove_current()
+        client.release.set()
+    desk.idle()
+    client.close()
+
+
+def test_a_ticket_removed_while_it_opens_or_named_by_a_webhook_is_not_fetched_in_the_background(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    desk.idle()
+    client = hold_the_next_get(desk, sandbox)
+    desk.controller.open(SPEC_TICKET)  # clicked again: its GET is on its way
+    assert client.answered.wait(WAIT / 1000)
+    desk.window.remove_current()
+    client.release.set()
+    desk.idle()
+    client.close()
+    live = desk.controller.live
+    assert not live.planner.tracks(SPEC_TICKET)
+    live.hint_received.emit(SPEC_TICKET)  # a webhook names it
+    desk.idle()
+    assert not live.planner.tracks(SPEC_TICKET) and desk.window.model.row_of(SPEC_TICKET) is None
+
+
+def test_a_change_the_left_environment_made_on_a_worker_never_reaches_the_new_one(desk, sandbox):
+    old = desk.repository
+    ticket = desk.client.get_ticket(SPEC_TICKET)
+    worker = threading.Thread(target=lambda: old.accept(old.begin_fetch(SPEC_TICKET), ticket, seen=False))
+    worker.start()
+    worker.join()  # stored and noted for the UI thread, which has not taken it in yet
+    news: list[int] = []
+    desk.controller.ticket_changed.connect(lambda saved: news.append(saved.row.number))
+    desk.connect(TicketService(desk.client, TicketRepository(desk.store, "production")), "Production")
+    assert desk.window.model.row_of(SPEC_TICKET) is None and news == []
+    assert desk.store.ticket_numbers("production") == []
+
+
+def test_the_last_words_typed_are_kept_when_the_environment_changes(desk):
+    desk.open(SPEC_TICKET)
+    desk.window.detail.composer.setPlainText("Dear customer, please try")  # the draft timer has not fired
+    desk.controller.connect_to(None)
+    assert desk.store.draft("sandbox", "reply", SPEC_TICKET) == {"message": "Dear customer, please try"}
+
+
+def test_a_ticket_number_beyond_a_cpp_int_travels_whole(desk, sandbox):
+    sandbox.faults.latency_ms = 200
+    with desk.qtbot.waitSignal(desk.controller.open_failed, timeout=WAIT):
+        desk.window.open_ticket_number("3000000000")
+        assert desk.window.detail.placeholder.text() == "Opening #3000000000…"
+    assert "No such ticket" in desk.window.list_banner.text()

@@ -89,6 +89,9 @@ class RefreshPlanner:
     def tracked(self) -> int:
         return len(self._entries)
 
+    def tracks(self, number: int) -> bool:
+        return number in self._entries
+
     def set_on_screen(self, number: int | None, now: float) -> None:
         self._on_screen = number
         if number in self._entries:
