@@ -250,3 +250,13 @@ def test_review_waits_for_a_collection_still_running_so_it_shows_what_is_sent(de
     dialog.system_info.undo()
     assert dialog.system_info.toPlainText() == "pasted by the agent"
     dialog.reject()
+
+
+def test_an_order_looked_up_before_a_switch_of_environment_is_not_shown_in_the_new_one(desk, sandbox):
+    sandbox.faults.latency_ms = 200
+    desk.tab.number_edit.setText(str(SPEC_ORDER))
+    with desk.qtbot.waitSignal(desk.tab.recent_loaded, timeout=WAIT):
+        desk.qtbot.keyClick(desk.tab.number_edit, "\r")
+        desk.tab.set_service(OrderService(desk.client, desk.store, "production"))
+    desk.qtbot.waitUntil(lambda: desk.runner.in_flight == 0, timeout=WAIT)
+    assert desk.tab.order is None and not desk.tab.card.isVisible()

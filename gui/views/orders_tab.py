@@ -161,6 +161,7 @@ class OrdersTab(QWidget):
 
     def set_service(self, service: OrderService | None) -> None:
         self._service = service
+        self._looking_up_in: OrderService | None = None
         self._order = None
         self.lookup_button.setEnabled(True)  # a lookup still running belongs to the old environment
         self.card.hide()
@@ -199,16 +200,21 @@ class OrdersTab(QWidget):
         self.number_edit.setText(str(value))
         self.banner.hide()
         self.lookup_button.setEnabled(False)
+        self._looking_up_in = self._service
         self._runner.submit(self._service.lookup, value, on_done=self._found, on_error=self._failed)
 
     @Slot(object)
     def _found(self, order: Order) -> None:
+        if self._looking_up_in is not self._service:
+            return  # asked of an environment left meanwhile
         self.lookup_button.setEnabled(True)
         self.show_order(order)
         self.reload_recent()
 
     @Slot(object)
     def _failed(self, error: ApiError) -> None:
+        if self._looking_up_in is not self._service:
+            return
         self.lookup_button.setEnabled(True)
         if isinstance(error, NotFoundError):
             self.banner.show_message(f"No such order in this environment. {error.message}")
