@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -295,20 +296,23 @@ class TicketController(QObject):
         found = self.tickets.draft(REPLY_DRAFT, number) if self.tickets else None
         return (found or {}).get("message", "")
 
-    def save_draft(self, number: int, text: str) -> None:
-        if self.tickets is not None and number not in self._sending:
-            self.tickets.save_draft(REPLY_DRAFT, number, {"message": text})
+    def save_draft(self, number: int, text: str) -> str | None:
+        """Stores the reply being typed, at every change (a small upsert, well under a millisecond), so a crash
+        loses nothing; the reason in words when the disk refused it (the text then lives only on screen)."""
+        if self.tickets is None or number in self._sending:
+            return None
+        return _stored(self.tickets.save_draft, REPLY_DRAFT, number, {"message": text})
 
     def new_ticket_draft(self) -> dict[str, Any] | None:
         return self.tickets.draft(NEW_TICKET_DRAFT, 0) if self.tickets else None
 
-    def save_new_ticket_draft(self, fields: dict[str, Any] | None) -> None:
+    def save_new_ticket_draft(self, fields: dict[str, Any] | None) -> str | None:
+        """As ``save_draft``, for the New ticket form (None: forget it)."""
         if self.tickets is None:
-            return
+            return None
         if fields:
-            self.tickets.save_draft(NEW_TICKET_DRAFT, 0, fields)
-        else:
-            self.tickets.delete_draft(NEW_TICKET_DRAFT, 0)
+            return _stored(self.tickets.save_draft, NEW_TICKET_DRAFT, 0, fields)
+        return _stored(self.tickets.delete_draft, NEW_TICKET_DRAFT, 0)
 
     # ------------------------------------------------------------ writes
 
@@ -359,6 +363,15 @@ class TicketController(QObject):
         """A ticket the agent filed: it is listed, opened and watched."""
         self.live.track_number(ticket.ticket_number)
         self.open(ticket.ticket_number)
+
+
+def _stored(write: Callable[..., None], *args: Any) -> str | None:
+    try:
+        write(*args)
+    except (sqlite3.Error, OSError) as error:  # read-only folder, full disk, a broken file
+        log.warning("Could not store a draft: %s", error)
+        return f"What you typed could not be saved on this computer ({error}). It is kept in this window only."
+    return None
 
 
 def _read_sorted(repository: TicketRepository, order: tuple[int, bool]) -> tuple[TicketRepository, SortedInAdvance]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -97,10 +97,6 @@ class NewTicketDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
 
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(300)
-        self._draft_timer.timeout.connect(self.save_draft)
         self._touched: set[str] = set()
         self._busy = False
         self._restoring = True
@@ -159,7 +155,7 @@ class NewTicketDialog(QDialog):
         if sender is self.message:
             self._touched.add("message")
         self._validate(show_all=False)
-        self._draft_timer.start()
+        self.save_draft()  # every change, at once: kill -9 loses nothing
 
     def _validate(self, *, show_all: bool) -> bool:
         problems = self.problems()
@@ -173,12 +169,13 @@ class NewTicketDialog(QDialog):
 
     @Slot()
     def save_draft(self) -> None:
-        self._draft_timer.stop()
         if self._busy:
             return
         fields = self.fields()
         typed = any(str(val).strip() for key, val in fields.items() if key != "priority")
-        self._controller.save_new_ticket_draft(fields if typed else None)
+        problem = self._controller.save_new_ticket_draft(fields if typed else None)
+        if problem:
+            self.banner.show_message(problem)
 
     @Slot()
     def _discard(self) -> None:
@@ -219,7 +216,6 @@ class NewTicketDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         """While the server works on it, the form is frozen: nothing can be changed, discarded or closed."""
         self._busy = busy
-        self._draft_timer.stop()
         self.progress.setVisible(busy)
         self.buttons.setEnabled(not busy)
         self.create_button.setEnabled(not busy)

@@ -11,7 +11,7 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +35,6 @@ from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
 from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
 
-DRAFT_SAVE_MS = 400
 PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
 
 
@@ -68,6 +67,7 @@ class TicketDetailPane(QWidget):
         self._failed_number = 0
         self._change_field: tuple[str, QComboBox, str, int] | None = None
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
+        self._draft_unsaved = False  # the last draft write failed: its warning is on screen
         self._folded = 0  # earliest replies of this ticket folded away; fixed until another ticket or unfolding
 
         self.banner = Banner()
@@ -189,11 +189,7 @@ class TicketDetailPane(QWidget):
         layout.addWidget(self.body, 1)
         self.body.hide()
 
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_SAVE_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
-        self.composer.textChanged.connect(self._draft_timer.start)
+        self.composer.textChanged.connect(self.save_draft)  # every change, at once: kill -9 loses nothing
         self.set_agent(agent)
         controller.ticket_shown.connect(self.show_ticket)
         controller.opening.connect(self.show_opening)
@@ -338,10 +334,15 @@ class TicketDetailPane(QWidget):
 
     @Slot()
     def save_draft(self) -> None:
-        """Writes the composer to the store; called while typing (debounced), on switch and on quit."""
-        self._draft_timer.stop()
-        if self._ticket is not None:
-            self._controller.save_draft(self._ticket.ticket_number, self.composer.toPlainText())
+        """Writes the composer to the store at every change, on switch and on quit; a refusal stays on screen."""
+        if self._ticket is None:
+            return
+        problem = self._controller.save_draft(self._ticket.ticket_number, self.composer.toPlainText())
+        if problem:
+            self.banner.show_message(problem)
+        elif self._draft_unsaved:
+            self.banner.hide()  # saved again
+        self._draft_unsaved = bool(problem)
 
     # ------------------------------------------------------------ sending
 
