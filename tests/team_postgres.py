@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -31,6 +32,24 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 ENV_VAR = "TOGADESK_TEST_POSTGRES"
 SUPERUSER = "postgres"
 TIMEOUT = 30  # seconds for initdb, start and stop
+
+
+# Stops the cluster and removes its folder when the test process dies without its finalizers (a crash,
+# a kill), so no server is left running.
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, root, *stop = sys.argv[1:]
+while True:
+    try:
+        os.kill(int(parent), 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    time.sleep(0.5)
+subprocess.run(stop, timeout=20, check=False, capture_output=True)
+shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 def unavailable(reason: str) -> None:
@@ -65,6 +84,7 @@ class Cluster:
         self.log = self.root / "server.log"
         self.port = free_port()
         self.prefix: list[str] = []
+        self.watchdog: subprocess.Popen | None = None
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             shutil.chown(self.root, user="nobody")
             runuser = shutil.which("runuser")
@@ -95,10 +115,20 @@ class Cluster:
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-800:] if self.log.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()[-300:]} {log}")
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.root), *self._stop_command()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def _stop_command(self) -> list[str]:
+        return [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-t", "10",
+                "stop"]
 
     def stop(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.kill()
+            self.watchdog.wait(5)
         with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-t", "10", "stop")
+            subprocess.run(self._stop_command(), capture_output=True, timeout=TIMEOUT, cwd=self.root, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
 
     @property
