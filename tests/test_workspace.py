@@ -23,6 +23,7 @@ from gui.views.main_window import MainWindow
 AGENT = Agent("Sam", "Agent", "sam.agent@togadesk.example")
 SPEC_TICKET = 12345678
 WAIT = 10_000
+QUICK_LOOKS = (0.0, 0.05, 0.1)  # the "did the reply land?" looks, a few seconds apart in the app
 
 
 class ThreadRecordingClient(TogaClient):
@@ -56,7 +57,7 @@ class Desk:
         Each connection has its own ticket owner (the previous one is closed with its scope)."""
         if service is None:
             self.repository = TicketRepository(self.store, "sandbox")
-            self.service = service = TicketService(self.client, self.repository)
+            self.service = service = TicketService(self.client, self.repository, landed_looks=QUICK_LOOKS)
         with self.qtbot.waitSignal(self.controller.list_loaded, timeout=WAIT) if wait else contextlib.nullcontext():
             self.controller.connect_to(service, TaskScope(label))
             self.window.show_environment(label, AGENT)
@@ -498,7 +499,7 @@ def test_when_a_lost_reply_cannot_be_checked_no_retry_is_offered(desk, sandbox):
     desk.idle()
     # the collision check's GET passes; the POST's answer is lost; every GET that would check it fails
     sandbox.faults.script(Fault(PASS, method="GET"), Fault(None, after=True, method="POST"),
-                          *[Fault(502, method="GET")] * 3)
+                          *[Fault(502, method="GET")] * 3 * len(QUICK_LOOKS))  # every try of every look
     with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT) as failed:
         detail.send()
     assert "may or may not have arrived" in failed.args[0]
@@ -772,3 +773,29 @@ def test_a_new_reply_in_a_folded_thread_is_added_below_without_folding_more(desk
     desk.window.detail.show_ticket(desk.client.get_ticket(SPEC_TICKET))  # as a background refresh delivers it
     text = desk.window.detail.thread.toPlainText()
     assert "Show 12 earlier replies" in text and "Reply number 10." in text and "The newest reply." in text
+
+
+def test_a_lost_reply_is_found_by_its_text_even_when_a_later_dated_reply_sits_after_it(desk, sandbox):
+    sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": "2031-01-01T09:00:00+00:00", "emailAddress": "kim@team.example",
+                                          "message": "Scheduled follow-up."})
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Sent once\r\n")
+    desk.idle()
+    sandbox.faults.script(Fault(PASS, method="GET"), Fault(None, after=True, method="POST"))  # committed, answer lost
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    assert [r["message"].strip() for r in sandbox.store.ticket(SPEC_TICKET)["replies"]].count("Sent once") == 1
+    assert not detail.banner.isVisible() or "safe to send it again" not in detail.banner.text()
+
+
+def test_a_lost_reply_that_is_not_on_the_ticket_says_what_was_checked(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    detail.composer.setPlainText("Never arrived")
+    desk.idle()
+    sandbox.faults.script(Fault(PASS, method="GET"), Fault(None, method="POST"))  # dropped before it was carried out
+    with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT) as failed:
+        detail.send()
+    assert "not on the ticket (looked 3 times" in failed.args[0] and "safe to send it again" in failed.args[0]
+    assert detail.banner.retry_button.isVisible()

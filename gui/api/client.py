@@ -106,6 +106,10 @@ class TogaClient:
             log.info("Cancelling the client for %s", self.base_url)
         self._switch.cancel()
 
+    def wait(self, seconds: float) -> bool:
+        """Sleeps ``seconds`` unless the client is cancelled first (then at once); True when cancelled."""
+        return self._switch.wait(seconds)
+
     @property
     def cancelled(self) -> bool:
         """True once ``cancel()`` or ``close()`` has been called: this client sends nothing more."""

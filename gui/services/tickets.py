@@ -18,6 +18,17 @@ log = logging.getLogger(__name__)
 
 REPLY_DRAFT = "reply"
 NEW_TICKET_DRAFT = "new"
+LANDED_LOOKS = (0.0, 1.0, 2.0)  # seconds before each look: a gateway may answer 504 and the server commit later
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Equal as a person reads them: line endings and trailing spaces do not count."""
+    return _normal(a) == _normal(b)
+
+
+def _normal(text: str | None) -> str:
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 @dataclass(frozen=True)
@@ -68,9 +79,11 @@ class ReplySent:
 class TicketService:
     """Calls the vendor API and hands every answer to the environment's ticket owner (``tickets``)."""
 
-    def __init__(self, client: TogaClient, tickets: TicketRepository):
+    def __init__(self, client: TogaClient, tickets: TicketRepository, *,
+                 landed_looks: tuple[float, ...] = LANDED_LOOKS):
         self.client = client
         self.tickets = tickets
+        self.landed_looks = landed_looks
 
     # ------------------------------------------------------------ reading
 
@@ -161,8 +174,10 @@ class TicketService:
                     error.status, maybe_applied=True,
                 ) from None
             if not landed:
+                waited = sum(self.landed_looks)
                 raise type(error)(
-                    "No clear answer came back, and the reply is not on the ticket: it is safe to send it again.",
+                    f"No clear answer came back, and the reply is not on the ticket (looked {len(self.landed_looks)} "
+                    f"times over {waited:.0f} s): it is safe to send it again.",
                     error.status,
                 ) from None
         self.tickets.wrote(seen.ticket_number)
@@ -184,13 +199,29 @@ class TicketService:
         return ReplySent(ticket, status_set, " ".join(warnings) or None)
 
     def _reply_landed(self, before: Ticket, agent: Agent, message: str) -> bool | None:
-        """True if the reply is on the ticket now, False if not, None if we could not look."""
-        try:
-            now = self.client.get_ticket(before.ticket_number)
-        except ApiError:
-            return None
-        fresh = now.replies[len(before.replies):]
-        return any(r.message == message and (r.email_address or "") == agent.email_address for r in fresh)
+        """True if the reply is on the ticket now, False if not after several looks, None if we could not look.
+
+        Found by content, not by position (replies are in time order, and another may be dated later):
+        more replies from this agent's address (any case) with this text than before.
+        """
+        email = (agent.email_address or "").casefold()
+
+        def copies(ticket: Ticket) -> int:
+            return sum(1 for r in ticket.replies
+                       if (r.email_address or "").casefold() == email and same_text(r.message, message))
+
+        had, looked = copies(before), False
+        for delay in self.landed_looks:
+            if delay and self.client.wait(delay):
+                break  # the app is closing: no verdict
+            try:
+                now = self.client.get_ticket(before.ticket_number)
+            except ApiError:
+                continue
+            looked = True
+            if copies(now) > had:
+                return True
+        return False if looked else None
 
     def update(self, number: int, **changes: Any) -> Ticket:
         """Sends only the changed fields, then returns the ticket as the server now has it."""
