@@ -53,6 +53,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="accepted clock difference of a request's Timestamp, in seconds (default: 300)")
     box.add_argument("--keys", metavar="PUB:SECRET[,...]",
                      help="extra accepted key pairs (also TOGA_SANDBOX_KEYS); the spec's sample pair always works")
+    desk = parser.add_argument_group("desk options")
+    desk.add_argument("--team", metavar="URL",
+                      help="share tickets through this team database (postgresql://user@host/db; the password "
+                           "from PGPASSFILE or PGPASSWORD, never in the URL)")
+    desk.add_argument("--server", metavar="URL",
+                      help="with --demo: use the sandbox already running at URL instead of starting one")
+    desk.add_argument("--data-dir", metavar="DIR",
+                      help="keep this desk's data and settings in DIR (a second desk on one computer, portable use)")
     parser.add_argument("--log-level", default=_default_log_level(), choices=LOG_LEVELS,
                         help="how much to log (default: INFO, or TOGADESK_LOG_LEVEL)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -135,8 +143,10 @@ def run_app(args: argparse.Namespace) -> int:
     from gui import app
     from gui.connection import SandboxFaults
 
-    faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate) if args.demo else None
-    return app.run(demo=args.demo, log_level=getattr(logging, args.log_level), faults=faults)
+    faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate,
+                           server_url=args.server or "") if args.demo else None
+    return app.run(demo=args.demo, log_level=getattr(logging, args.log_level), faults=faults,
+                   team_url=args.team or "", data_folder=args.data_dir)
 
 
 def run_smoke_test() -> int:

@@ -83,8 +83,9 @@ class Desk(QObject):
     settings_shown = Signal(object)  # the SettingsDialog, once its keyring facts are read
 
     def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
-                 log_file: Path | None = None, faults: SandboxFaults | None = None):
+                 log_file: Path | None = None, faults: SandboxFaults | None = None, team_url: str = ""):
         super().__init__()
+        self.team_url = team_url
         self.folder = folder
         self.log_file = log_file
         self.settings = settings
@@ -171,7 +172,7 @@ class Desk(QObject):
             return False
         try:
             self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE, self.faults,
-                                         stored)
+                                         stored, team_url=self.team_url)
         except (ApiError, OSError, sqlite3.Error) as error:
             log.warning("Could not connect to %s: %s", profile.label, error)
             self.window.notify(f"Could not connect to {profile.label}: {error}")
@@ -303,17 +304,22 @@ class Desk(QObject):
         return done
 
 
-def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFaults | None = None) -> int:
-    """Shows the main window until the agent quits (or Ctrl+C / SIGTERM); returns the exit code."""
+def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFaults | None = None,
+        team_url: str = "", data_folder: str | None = None) -> int:
+    """Shows the main window until the agent quits (or Ctrl+C / SIGTERM); returns the exit code.
+
+    ``data_folder``: this desk's own data and settings instead of the platform's (``--data-dir``)."""
     app = make_application()
     crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
     desk: Desk | None = None
     stopper: StopOnSignals | None = None
     try:
-        folder = data_dir()
+        folder = Path(data_folder).resolve() if data_folder else data_dir()
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat) if data_folder else QSettings()
         crashes.log_file = logs.configure(folder / "logs", log_level)
         log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
-        desk = Desk(folder, QSettings(), Secrets(), demo=demo, log_file=crashes.log_file, faults=faults)
+        desk = Desk(folder, settings, Secrets(), demo=demo, log_file=crashes.log_file, faults=faults,
+                    team_url=team_url)
         stopper = StopOnSignals(desk.quit)
         desk.start()
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)

@@ -23,6 +23,7 @@ from .tickets import TicketRepository
 
 if TYPE_CHECKING:
     from .sandbox import SandboxServer
+    from .team.sync import TeamSync
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,27 @@ class SandboxFaults:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    server_url: str = ""  # a sandbox already running there (``--demo --server URL``) instead of a new one
 
 
 class Connection:
     def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None,
-                 faults: SandboxFaults | None = None, repository: TicketRepository | None = None):
-        """``repository``: the owner of this environment's tickets if the window already shows its stored list."""
+                 faults: SandboxFaults | None = None, repository: TicketRepository | None = None,
+                 team_url: str = ""):
+        """``repository``: the owner of this environment's tickets if the window already shows its stored list.
+        ``team_url``: the team registry's PostgreSQL URL (no password in it: libpq's PGPASSFILE/PGPASSWORD)."""
         self.profile = profile
         self.sandbox: SandboxServer | None = None
         self.scope = TaskScope(profile.label)
-        if profile.environment == SANDBOX:
+        faults = faults or SandboxFaults()
+        if profile.environment == SANDBOX and faults.server_url:
+            self.client = TogaClient(faults.server_url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
+        elif profile.environment == SANDBOX:
             path = str(sandbox_db) if sandbox_db else None
             if sandbox_db:
                 sandbox_db.parent.mkdir(parents=True, exist_ok=True)
             from .sandbox import SandboxServer  # here: an HTTP server's modules are not what the first paint needs
 
-            faults = faults or SandboxFaults()
             self.sandbox = SandboxServer(db_path=path, latency_ms=faults.latency_ms)
             self.sandbox.faults.error_rate = faults.error_rate
             self.sandbox.faults.drop_rate = faults.drop_rate
@@ -61,7 +67,15 @@ class Connection:
             self.client = TogaClient(profile.base_url, profile.public_key, secret)
         fits = repository is not None and repository.env == profile.store_key and repository.store is store
         self.repository = repository if fits and not repository.closed else TicketRepository(store, profile.store_key)
-        self.tickets = TicketService(self.client, self.repository)
+        self.team: TeamSync | None = None
+        if team_url:
+            from .team import TeamRegistry
+            from .team.sync import TeamSync
+
+            agent = profile.email_address or " ".join(p for p in (profile.first_name, profile.last_name) if p)
+            registry = TeamRegistry(team_url, agent=agent or "a desk")
+            self.team = TeamSync(registry, self.repository, self.client.base_url)  # stopped with the scope
+        self.tickets = TicketService(self.client, self.repository, team=self.team)
         self.orders = OrderService(self.client, store, profile.store_key)
         self.scope.on_cancel(self.repository.close)
         self.scope.on_cancel(self.client.cancel)
@@ -75,6 +89,8 @@ class Connection:
         """Stops everything this connection started; tasks still running end at their next step."""
         self.scope.cancel()
         self.client.close()
+        if self.team is not None:
+            self.team.join()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None

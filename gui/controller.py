@@ -18,9 +18,9 @@ import logging
 import sqlite3
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from .api import ApiError, NotFoundError, Ticket
 from .api import validation as v
@@ -30,6 +30,11 @@ from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketServic
 from .store import Change
 from .tasks import BACKGROUND, TaskRunner, TaskScope
 from .tickets import Removed, TicketEvent, TicketRepository
+
+if TYPE_CHECKING:
+    from .team.sync import TeamSync
+
+TEAM_STATE_MS = 2000  # the status bar's team words are refreshed this often (changes waiting to be sent)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ class TicketController(QObject):
     refresh_finished = Signal()
     refresh_state = Signal(str)  # words for the status bar: synced, offline, pending
     busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
+    team_state = Signal(str)  # "Team: connected", "Team: offline, N changes to send"; empty without a team
+    _team_woke = Signal()  # from the team listener's thread: colleagues may have changed something
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -72,6 +79,13 @@ class TicketController(QObject):
         # before the result of the task that made them (and when any task ends).
         self._changes: deque[tuple[TicketRepository, TicketEvent]] = deque()
         runner.on_results(self._take_changes)
+        self._team: TeamSync | None = None
+        self._team_busy = False  # a catch-up is running: another wake-up only asks for one more
+        self._team_again = False
+        self._team_woke.connect(self._catch_up)
+        self._team_timer = QTimer(self)
+        self._team_timer.setInterval(TEAM_STATE_MS)
+        self._team_timer.timeout.connect(self._report_team)
         self.live.state_changed.connect(self.refresh_state)
         self.live.sweep_finished.connect(self._sweep_finished)
 
@@ -104,10 +118,14 @@ class TicketController(QObject):
 
     def connect_to(self, service: TicketService | None, scope: TaskScope | None = None, *,
                    active_minutes: int = 5) -> None:
-        """Another environment: nothing of the previous one stays, and its answers never land here."""
+        """Another environment: nothing of the previous one stays, and its answers never land here.
+        In team mode (``service.team``), colleagues' tickets join once the stored list is in."""
         kept = service is not None and service.tickets is self._repository
         self._reset(service, scope)
         self._active_minutes = active_minutes
+        self._team = service.team if service is not None else None
+        if self._team is not None:
+            self._scope.on_cancel(self._team.stop)
         if service is None:
             return
         repository = service.tickets
@@ -128,6 +146,9 @@ class TicketController(QObject):
         self._service = service
         self._sending.clear()
         self._changing.clear()
+        self._team, self._team_busy, self._team_again = None, False, False
+        self._team_timer.stop()
+        self.team_state.emit("")
         if service is None:
             self._repository = None
             self.model.set_rows([])
@@ -172,7 +193,44 @@ class TicketController(QObject):
         if self._service is not None:
             self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes)
             self.live.set_on_screen(self._current)  # opened while the list was being read
+            if self._team is not None and not self._team_timer.isActive():
+                self._team.start(self._team_woke.emit)
+                self._team_timer.start()
+                self._report_team()
         self.list_loaded.emit(rows)
+
+    # ------------------------------------------------------------ the team
+
+    @Slot()
+    def _catch_up(self) -> None:
+        """Colleagues changed something (or the team database is back): read the log on a worker."""
+        if self._team is None:
+            return
+        if self._team_busy:
+            self._team_again = True
+            return
+        self._team_busy = True
+        self.runner.submit(self._team.take_in, scope=self._scope, on_done=self._caught_up)
+
+    @Slot(object)
+    def _caught_up(self, outcome: tuple[int, str]) -> None:
+        taken, _problem = outcome
+        self._team_busy = False
+        if taken:
+            log.info("Took in %d ticket(s) from the team", taken)
+        self._report_team()
+        if self._team_again:
+            self._team_again = False
+            self._catch_up()
+
+    @Slot()
+    def _report_team(self) -> None:
+        team = self._team
+        if team is None:
+            return
+        waiting = team.waiting
+        more = f", {waiting} change{'s' if waiting != 1 else ''} to send" if waiting else ""
+        self.team_state.emit(f"Team: connected{more}" if team.online else f"Team: offline{more or ', nothing to send'}")
 
     def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
         """Tickets heard of elsewhere (the demo's sandbox): fetched on workers, each joins the list when stored."""

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .api import Order, Ticket
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -78,6 +78,14 @@ _MIGRATIONS: dict[int, str] = {
         number INTEGER NOT NULL,
         removed_at TEXT NOT NULL,
         PRIMARY KEY (env, number)
+    );
+    """,
+    4: """
+    CREATE TABLE team_cursor (
+        env TEXT NOT NULL,
+        team TEXT NOT NULL,
+        cursor INTEGER NOT NULL,
+        PRIMARY KEY (env, team)
     );
     """,
 }
@@ -298,6 +306,19 @@ class LocalStore:
         """The agent opened a removed ticket again: it may join the list."""
         with self._lock:
             self._db.execute("DELETE FROM removed WHERE env=? AND number=?", (env, number))
+
+    # ------------------------------------------------------------------ team
+
+    def team_cursor(self, env: str, team: str) -> int:
+        """The last event of the team registry ``team`` this desk has taken in (0: none yet)."""
+        with self._lock:
+            record = self._db.execute("SELECT cursor FROM team_cursor WHERE env=? AND team=?", (env, team)).fetchone()
+        return record[0] if record else 0
+
+    def save_team_cursor(self, env: str, team: str, cursor: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO team_cursor (env, team, cursor) VALUES (?, ?, ?)"
+                             " ON CONFLICT (env, team) DO UPDATE SET cursor=excluded.cursor", (env, team, cursor))
 
     # ------------------------------------------------------------------ drafts
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .api import CancelledError, Status, Ticket
@@ -35,10 +36,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fetch:
-    """Taken when a GET starts: orders its answer against every other answer and write."""
+    """Taken when a GET is asked for: orders its answer against every other answer and write on this desk;
+    ``at`` (wall clock, UTC) orders it against the copies colleagues publish to the team registry."""
 
     number: int
     sequence: int
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class TicketRepository:
         self._lock = threading.Lock()
         self._sequence = itertools.count(1)
         self._floor: dict[int, int] = {}  # number -> answers fetched before this sequence are stale
+        self._fetched_at: dict[int, datetime] = {}  # number -> when the copy held was fetched (wall clock)
         # number -> the sequence at removal; removals kept from an earlier run count as older than any fetch now.
         self._removed: dict[int, int] = dict.fromkeys(store.removed(env), 0)
         self._listeners: list[Listener] = []
@@ -169,14 +173,32 @@ class TicketRepository:
                 del self._removed[number]
                 self.store.unremove(self.env, number)
             self._floor[number] = fetch.sequence
+            self._fetched_at[number] = max(fetch.at, self._fetched_at.get(number, fetch.at))
             saved = self.store.save_snapshot(self.env, ticket, seen=seen)
             self._tell(saved)  # under the lock: listeners hear the changes in the order they were stored
+        return saved
+
+    def accept_published(self, ticket: Ticket, fetched_at: datetime, *, seen: bool) -> Saved | None:
+        """A copy a colleague fetched at ``fetched_at`` (from the team registry): stored unless this desk holds
+        one fetched later, the agent changed the ticket since, or removed it; None when dropped."""
+        number = ticket.ticket_number
+        with self._lock:
+            if self._lanes.closed or number in self._removed:
+                return None
+            held = self._fetched_at.get(number)
+            if held is not None and held >= fetched_at:
+                return None
+            self._fetched_at[number] = fetched_at
+            self._floor[number] = next(self._sequence)  # answers asked for before this copy arrived are older
+            saved = self.store.save_snapshot(self.env, ticket, seen=seen)
+            self._tell(saved)
         return saved
 
     def wrote(self, number: int) -> None:
         """A change to ``number`` reached the server: every copy fetched before now is out of date."""
         with self._lock:
             self._floor[number] = next(self._sequence)
+            self._fetched_at[number] = datetime.now(UTC)  # a colleague's copy from before the change is older
 
     def mark_read(self, number: int) -> None:
         row = self.row(number)

@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient  # noqa: E402
 from gui.sandbox import SandboxServer  # noqa: E402
 
-THREAD_NAMES = ("toga-sandbox", "sandbox-webhooks", "togadesk-webhooks")  # the sandbox's and the desk's listener
+THREAD_NAMES = ("toga-sandbox", "sandbox-webhooks", "togadesk-webhooks", "togadesk-team")  # listeners of all kinds
 
 
 @pytest.fixture

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api import ApiError, NetworkError, ServerError, Status, Ticket, TogaClient
 from ..store import Saved
 from ..tickets import Fetch, TicketRepository
+
+if TYPE_CHECKING:
+    from ..team.sync import TeamSync
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +83,11 @@ class TicketService:
     """Calls the vendor API and hands every answer to the environment's ticket owner (``tickets``)."""
 
     def __init__(self, client: TogaClient, tickets: TicketRepository, *,
-                 landed_looks: tuple[float, ...] = LANDED_LOOKS):
+                 landed_looks: tuple[float, ...] = LANDED_LOOKS, team: TeamSync | None = None):
         self.client = client
         self.tickets = tickets
         self.landed_looks = landed_looks
+        self.team = team  # in team mode, every copy the desk takes from the vendor is published
 
     # ------------------------------------------------------------ reading
 
@@ -92,7 +96,10 @@ class TicketService:
         ordered after everything asked for before, such as a removal, even if its worker started late."""
         fetch = fetch or self.tickets.begin_fetch(number)
         ticket = self.client.get_ticket(number)
-        return ticket, self.tickets.accept(fetch, ticket, seen=seen, join=join)
+        saved = self.tickets.accept(fetch, ticket, seen=seen, join=join)
+        if saved is not None and self.team is not None:
+            self.team.publish(ticket, fetch.at)
+        return ticket, saved
 
     def open(self, number: int, fetch: Fetch | None = None) -> Ticket:
         """Fetches the ticket the agent asked for; it joins the list (even if removed before) and is marked read."""

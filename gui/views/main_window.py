@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         controller.list_loaded.connect(self.list_pane.show_count)
         controller.status_message.connect(self._status_message)
         controller.refresh_state.connect(self._refresh_state)
+        controller.team_state.connect(self._team_state)
         self.detail.order_requested.connect(self.open_order)
         self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
         self.orders_tab.diagnostic_requested.connect(self.add_diagnostic)
@@ -159,6 +160,11 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _refresh_state(self, text: str) -> None:
         self.refreshed_label.setText(text)
+
+    @Slot(str)
+    def _team_state(self, text: str) -> None:
+        self.team_label.setText(text)
+        self.team_label.setVisible(bool(text))
 
     def notify(self, text: str, *, kind: str = "error", retry=None, action_text: str = "&Retry") -> None:
         """A message in the banner the agent can see now: the welcome page's or the ticket list's."""
@@ -247,6 +253,11 @@ class MainWindow(QMainWindow):
         self.busy_label.setAccessibleName("Activity")
         self.refreshed_label = QLabel("Not refreshed yet")
         self.refreshed_label.setAccessibleName("Last refresh")
+        self.team_label = QLabel()
+        self.team_label.setAccessibleName("Team")
+        self.team_label.setToolTip("The team database this desk shares its tickets through")
+        self.team_label.hide()
+        self.statusBar().addPermanentWidget(self.team_label)
         self.statusBar().addPermanentWidget(self.refreshed_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.busy_label)

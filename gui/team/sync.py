@@ -1,0 +1,158 @@
+"""One desk's link to its team: what the desk learns is published, what colleagues publish is taken in.
+
+No Qt. Both directions go through the environment's ticket owner (``gui.tickets``): a copy from
+the registry is accepted only if it was fetched after the one the desk holds, and a ticket the
+agent removed stays removed. The local SQLite store stays what the desk paints from and works
+from: when the team database is down, copies to publish wait here (the newest per ticket) and
+are sent when it is back; the event log, read from a cursor kept in the local store, tells what
+was missed meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from ..api import Ticket
+from ..tickets import TicketRepository
+from .errors import TeamError
+from .registry import TeamRegistry
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+RETRY_S = 5.0  # a lost team database is tried again this often
+THREAD_NAME = "togadesk-team"
+
+
+class TeamSync:
+    """``env`` is the vendor server's key in the registry (its URL): every desk of the team on that server
+    shares it. Publishing may be called from any worker; ``catch_up`` from one worker at a time."""
+
+    def __init__(self, registry: TeamRegistry, tickets: TicketRepository, env: str):
+        self.registry = registry
+        self.tickets = tickets
+        self.env = env
+        self._team = registry.where  # whose cursor: one per team database
+        self._lock = threading.Lock()
+        self._catching_up = threading.Lock()
+        self._waiting: dict[int, tuple[Ticket, datetime]] = {}  # to publish when the database answers again
+        self.online = False
+        self.last_error = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ publishing
+
+    def publish(self, ticket: Ticket, fetched_at: datetime) -> None:
+        """What this desk fetched from the vendor, for the team. Never raises: offline, it waits here."""
+        with self._lock:
+            held = self._waiting.get(ticket.ticket_number)
+            if held is None or held[1] < fetched_at:
+                self._waiting[ticket.ticket_number] = (ticket, fetched_at)
+            if not self.online:
+                return  # the listener's reconnect sends it
+        self.flush()
+
+    def flush(self) -> int:
+        """Sends what waits; returns how many copies still wait (the database went away meanwhile)."""
+        with self._lock:
+            batch = sorted(self._waiting.items())
+        for number, (ticket, fetched_at) in batch:
+            try:
+                self.registry.publish(self.env, ticket, fetched_at)
+            except TeamError as error:
+                self._offline(error)
+                break
+            with self._lock:
+                if self._waiting.get(number, (None, None))[1] == fetched_at:
+                    del self._waiting[number]
+        return self.waiting
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    # ------------------------------------------------------------ taking in
+
+    def catch_up(self) -> int:
+        """Reads the event log from this desk's cursor and takes in each changed ticket's newest copy;
+        returns how many copies the desk took. A first catch-up (cursor 0) lists the team's tickets as read."""
+        with self._catching_up:
+            store = self.tickets.store
+            cursor = store.team_cursor(self.tickets.env, self._team)
+            first = cursor == 0
+            taken = 0
+            while True:
+                events, after = self.registry.events_after(self.env, cursor, PAGE)
+                if not events:
+                    break
+                for number in dict.fromkeys(e.number for e in events if e.kind in ("added", "changed")):
+                    known = self.registry.snapshot(self.env, number)
+                    if known is not None and self.tickets.accept_published(known.ticket, known.fetched_at,
+                                                                           seen=first) is not None:
+                        taken += 1
+                cursor = after
+                store.save_team_cursor(self.tickets.env, self._team, cursor)
+            return taken
+
+    def take_in(self) -> tuple[int, str]:
+        """``catch_up`` for a worker: (copies taken, the problem in words or ''); never raises."""
+        try:
+            return self.catch_up(), ""
+        except TeamError as error:
+            self._offline(error)
+            return 0, str(error)
+
+    # ------------------------------------------------------------ the listener
+
+    def start(self, woke: Callable[[], None]) -> None:
+        """Listens on a thread of its own; ``woke()`` (from that thread) whenever something may have changed:
+        the caller then runs ``catch_up`` on a worker."""
+        self._thread = threading.Thread(target=self._listen, args=(woke,), name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def _listen(self, woke: Callable[[], None]) -> None:
+        while not self._stop.is_set():
+            ready, ended = threading.Event(), threading.Event()
+            watcher = threading.Thread(target=self._when_ready, args=(ready, ended, woke),
+                                       name=THREAD_NAME + "-ready", daemon=True)
+            watcher.start()
+            try:
+                self.registry.listen(lambda _event_id: woke(), self._stop, ready=ready)
+            except TeamError as error:
+                self._offline(error)
+            finally:
+                ended.set()
+                ready.set()  # let the watcher end
+            watcher.join(1.0)
+            self._stop.wait(RETRY_S)
+
+    def _when_ready(self, ready: threading.Event, ended: threading.Event, woke: Callable[[], None]) -> None:
+        """Once listening, nothing can be missed: publish what waited, then catch up from the cursor."""
+        ready.wait()
+        if self._stop.is_set() or ended.is_set():
+            return
+        with self._lock:
+            self.online, self.last_error = True, ""
+        log.info("Team database %s: connected", self.registry.where)
+        self.flush()
+        woke()
+
+    def _offline(self, error: TeamError) -> None:
+        with self._lock:
+            was, self.online, self.last_error = self.online, False, str(error)
+        if was:
+            log.warning("Team database offline: %s", str(error))
+
+    def stop(self) -> None:
+        """Ends the listener within a second; what still waits is not sent (it is fetched again next time)."""
+        self._stop.set()
+        self.registry.close()
+
+    def join(self, timeout: float = 2.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,124 @@
+"""Desks in team mode on a real PostgreSQL and a real sandbox: each sees what the others learn, catches up
+after being away, and the one owner of ticket state still decides (newest copy wins, removals stick)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gui.services.tickets import TicketService
+from gui.team import TeamRegistry
+from gui.team.sync import TeamSync
+from gui.tickets import TicketRepository
+from tests.test_workspace import QUICK_LOOKS, SPEC_TICKET, WAIT, Desk
+
+pytest_plugins = ["tests.team_postgres"]  # the postgres and team_schema fixtures
+
+
+class TeamDesk(Desk):
+    """A workstation of the test's sandbox, sharing its tickets through the team database at ``team_url``."""
+
+    def __init__(self, qtbot, sandbox, tmp_path, team_url: str, name: str):
+        self.team_url, self.name, self.sync = team_url, name, None
+        super().__init__(qtbot, sandbox, tmp_path / name)
+
+    def connect(self, service=None, label="Sandbox", *, wait=True) -> None:
+        if service is None:
+            self.repository = TicketRepository(self.store, "sandbox")
+            registry = TeamRegistry(self.team_url, agent=f"{self.name}@team.example")
+            self.sync = TeamSync(registry, self.repository, self.client.base_url)
+            service = TicketService(self.client, self.repository, landed_looks=QUICK_LOOKS, team=self.sync)
+            self.service = service
+        super().connect(service, label, wait=wait)
+
+    def leave(self) -> None:
+        """Closes the desk's connection (the team listener with it), as quitting does."""
+        self.controller.connect_to(None)
+        if self.sync is not None:
+            self.sync.join()
+
+    def close(self) -> None:
+        self.leave()
+        super().close()
+
+    def lists(self, number: int) -> bool:
+        return self.window.model.row_of(number) is not None
+
+
+@pytest.fixture
+def team(qtbot, sandbox, tmp_path, team_schema) -> Iterator[tuple[TeamDesk, TeamDesk]]:
+    env_free = team_schema  # every test has its own sandbox, so its own env (the sandbox's URL) in the registry
+    first = TeamDesk(qtbot, sandbox, tmp_path, env_free, "alice")
+    second = TeamDesk(qtbot, sandbox, tmp_path, env_free, "bob")
+    qtbot.waitUntil(lambda: first.sync.online and second.sync.online, timeout=WAIT)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_a_ticket_one_desk_opens_appears_on_the_other(team):
+    alice, bob = team
+    alice.open(SPEC_TICKET)
+    bob.qtbot.waitUntil(lambda: bob.lists(SPEC_TICKET), timeout=WAIT)
+    assert "Team: connected" in bob.window.team_label.text()
+
+
+def test_a_change_made_on_one_desk_reaches_the_other(team, sandbox):
+    alice, bob = team
+    alice.open(SPEC_TICKET)
+    bob.qtbot.waitUntil(lambda: bob.lists(SPEC_TICKET), timeout=WAIT)
+    box = alice.window.detail.status_box
+    box.setCurrentIndex(box.findData("CLOSED"))
+    box.activated.emit(box.currentIndex())
+    model = bob.window.model
+    bob.qtbot.waitUntil(lambda: model.index(model.row_of(SPEC_TICKET), 4).data() == "Closed", timeout=WAIT)
+    assert bob.store.row("sandbox", SPEC_TICKET).status == "CLOSED"
+
+
+def test_a_desk_that_was_away_catches_up_through_the_log_without_duplicates(team, sandbox):
+    alice, bob = team
+    bob.leave()
+    numbers = sandbox.store.ticket_numbers()[:4]
+    for number in numbers:
+        alice.open(number)
+    bob.connect()  # back: reads the log from its cursor
+    bob.qtbot.waitUntil(lambda: all(bob.lists(n) for n in numbers), timeout=WAIT)
+    assert bob.window.model.total() == len(numbers)
+    assert sorted(bob.store.ticket_numbers("sandbox")) == sorted(numbers)
+
+
+def test_an_older_copy_from_a_colleague_never_replaces_the_newer_one_here(team, sandbox):
+    alice, bob = team
+    alice.open(SPEC_TICKET)
+    mine = alice.store.snapshot("sandbox", SPEC_TICKET)
+    stale = bob.client.get_ticket(SPEC_TICKET)
+    older = datetime.now(UTC) - timedelta(hours=1)
+    assert alice.repository.accept_published(dataclasses.replace(stale, subject="OLD"), older, seen=False) is None
+    assert alice.store.snapshot("sandbox", SPEC_TICKET).subject == mine.subject
+
+
+def test_a_ticket_removed_here_stays_removed_when_a_colleague_publishes_it(team, sandbox):
+    alice, bob = team
+    alice.open(SPEC_TICKET)
+    bob.qtbot.waitUntil(lambda: bob.lists(SPEC_TICKET), timeout=WAIT)
+    bob.controller.remove(SPEC_TICKET)
+    sandbox.store.add_reply(SPEC_TICKET, {"repliedOn": "2030-01-01T10:00:00+00:00", "emailAddress": "x@y.z",
+                                          "message": "News."})
+    with alice.qtbot.waitSignal(alice.controller.opened, timeout=WAIT):
+        alice.controller.open(SPEC_TICKET)  # alice fetches the news and publishes it
+    head = alice.sync.registry.head(alice.client.base_url)
+    bob.qtbot.waitUntil(lambda: bob.store.team_cursor("sandbox", bob.sync.registry.where) >= head, timeout=WAIT)
+    assert not bob.lists(SPEC_TICKET) and bob.store.row("sandbox", SPEC_TICKET) is None
+
+
+def test_without_the_team_database_the_desk_works_and_says_what_waits(qtbot, sandbox, tmp_path):
+    desk = TeamDesk(qtbot, sandbox, tmp_path, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", "carol")
+    try:
+        desk.open(SPEC_TICKET)  # the vendor still answers; the copy for the team waits
+        qtbot.waitUntil(lambda: "Team: offline, 1 change to send" in desk.window.team_label.text(), timeout=WAIT)
+        assert desk.lists(SPEC_TICKET)
+    finally:
+        desk.close()
