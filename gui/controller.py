@@ -267,6 +267,8 @@ class TicketController(QObject):
         if repository.is_removed(event.row.number):
             return  # stored before the agent removed it; the removal follows
         self.model.upsert(event.row)
+        if event.change is Change.NEW and self._service is not None:
+            self.live.track_number(event.row.number)  # a colleague's ticket (or one heard of) is refreshed too
         if event.row.number == self._current and event.ticket is not None:
             self.ticket_shown.emit(event.ticket)
         if event.change is not Change.SAME:
