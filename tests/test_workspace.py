@@ -797,5 +797,5 @@ def test_a_lost_reply_that_is_not_on_the_ticket_says_what_was_checked(desk, sand
     sandbox.faults.script(Fault(PASS, method="GET"), Fault(None, method="POST"))  # dropped before it was carried out
     with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT) as failed:
         detail.send()
-    assert "not on the ticket (looked 3 times" in failed.args[0] and "safe to send it again" in failed.args[0]
+    assert "The reply is not on the ticket (looked 3 times" in failed.args[0] and "safe to send it" in failed.args[0]
     assert detail.banner.retry_button.isVisible()

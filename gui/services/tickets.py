@@ -174,17 +174,18 @@ class TicketService:
             if not error.maybe_applied:
                 raise
             landed = self._reply_landed(before, agent, message)
+            said = error.message.rstrip(".")  # what the server (or the network) said, kept in the words
             if landed is None:
                 raise type(error)(
-                    "No clear answer came back and the ticket could not be checked, so the reply may or may not "
-                    "have arrived. Refresh the ticket (F5) before sending it again.",
+                    f"{said}. No clear answer came back and the ticket could not be checked, so the reply may or "
+                    "may not have arrived. Refresh the ticket (F5) before sending it again.",
                     error.status, maybe_applied=True,
                 ) from None
             if not landed:
                 waited = sum(self.landed_looks)
                 raise type(error)(
-                    f"No clear answer came back, and the reply is not on the ticket (looked {len(self.landed_looks)} "
-                    f"times over {waited:.0f} s): it is safe to send it again.",
+                    f"{said}. The reply is not on the ticket (looked {len(self.landed_looks)} times over "
+                    f"{waited:.0f} s): it is safe to send it again.",
                     error.status,
                 ) from None
         self.tickets.wrote(seen.ticket_number)
