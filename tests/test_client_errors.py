@@ -205,3 +205,105 @@ def test_an_answer_about_another_record_is_a_response_error(client, sandbox):
     with pytest.raises(ResponseError) as caught:
         client.get_ticket(12345678)
     assert caught.value.message == "Asked for ticket 12345678, the server sent ticket 87654321."
+
+
+# ------------------------------------------- answers that do not prove a POST or PUT was refused
+
+WRITES = {
+    "POST": lambda c: c.create_ticket("jane@example.com", "Printer on fire", "It smokes."),
+    "PUT": lambda c: c.update_ticket(12345678, status="OPEN"),
+}
+MAYBE_SAVED = "may or may not have been saved"
+
+
+def one_try(sandbox) -> TogaClient:
+    return TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, backoff=0, max_tries=1, timeout=5)
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 507, 599])
+def test_a_write_answered_with_a_5xx_or_408_may_or_may_not_have_been_applied(sandbox, method, status):
+    sandbox.faults.script(Fault(status, after=True))  # the change is made, then the error answered
+    with one_try(sandbox) as api, pytest.raises(ServerError) as caught:
+        WRITES[method](api)
+    assert caught.value.status == status and caught.value.maybe_applied is True
+    assert MAYBE_SAVED in caught.value.message and f"HTTP {status}" in caught.value.message
+    assert_readable(caught.value)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 507])
+def test_a_get_answered_with_a_5xx_is_never_maybe_applied(sandbox, status):
+    sandbox.faults.script(Fault(status))
+    with one_try(sandbox) as api, pytest.raises(ServerError) as caught:
+        api.get_ticket(12345678)
+    assert caught.value.maybe_applied is False and MAYBE_SAVED not in caught.value.message
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_a_write_refused_in_words_is_not_maybe_applied(sandbox, status):
+    sandbox.faults.script(Fault(status, body=json_body(success=False, error="No."), content_type="application/json"))
+    with one_try(sandbox) as api, pytest.raises(ApiError) as caught:
+        WRITES["POST"](api)
+    assert caught.value.maybe_applied is False and MAYBE_SAVED not in caught.value.message
+
+
+def test_a_500_after_the_ticket_was_created_says_it_may_exist_and_it_does(sandbox):
+    before = len(sandbox.store.ticket_numbers())
+    sandbox.faults.script(Fault(500, after=True))
+    with one_try(sandbox) as api, pytest.raises(ServerError) as caught:
+        WRITES["POST"](api)
+    assert caught.value.maybe_applied is True
+    assert len(sandbox.store.ticket_numbers()) == before + 1  # counted at the sandbox: it was created
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_a_write_whose_connection_is_dropped_after_the_server_committed_may_have_been_applied(sandbox, method):
+    sandbox.faults.script(Fault(None, after=True))
+    with one_try(sandbox) as api, pytest.raises(NetworkError) as caught:
+        WRITES[method](api)
+    assert caught.value.maybe_applied is True and MAYBE_SAVED in caught.value.message
+    assert "lost" in caught.value.message
+
+
+def test_a_get_whose_connection_is_dropped_is_not_maybe_applied(sandbox):
+    sandbox.faults.script(Fault(None))
+    with one_try(sandbox) as api, pytest.raises(NetworkError) as caught:
+        api.get_ticket(12345678)
+    assert caught.value.maybe_applied is False and MAYBE_SAVED not in caught.value.message
+
+
+UNREADABLE_2XX = [
+    (b"<html><body>Saved</body></html>", "text/html"),  # a proxy's page
+    (b"", "application/json"),
+    (b'{"success": true, "ticketNumber": 1', "application/json"),  # cut short
+    (b"[1, 2]", "application/json"),
+    (b"null", "application/json"),
+    (b'{"ticketNumber": 12345678}', "application/json"),  # no success field: not the API's answer
+]
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize(("body", "kind"), UNREADABLE_2XX)
+def test_a_write_answered_2xx_with_an_unreadable_body_may_or_may_not_have_been_applied(sandbox, method, body, kind):
+    sandbox.faults.script(Fault(200, after=True, body=body, content_type=kind))
+    with one_try(sandbox) as api, pytest.raises(ResponseError) as caught:
+        WRITES[method](api)
+    assert caught.value.maybe_applied is True and MAYBE_SAVED in caught.value.message
+    assert "could not be read" in caught.value.message
+    assert_readable(caught.value)
+
+
+@pytest.mark.parametrize(("body", "kind"), UNREADABLE_2XX[:5])
+def test_a_get_answered_2xx_with_an_unreadable_body_is_not_maybe_applied(sandbox, body, kind):
+    sandbox.faults.script(Fault(200, body=body, content_type=kind))
+    with one_try(sandbox) as api, pytest.raises(ResponseError) as caught:
+        api.get_ticket(12345678)
+    assert caught.value.maybe_applied is False and MAYBE_SAVED not in caught.value.message
+
+
+def test_a_write_that_succeeded_without_its_number_may_have_been_applied(sandbox):
+    sandbox.faults.script(Fault(200, after=True, body=json_body(success=True, error=""),
+                                content_type="application/json"))
+    with one_try(sandbox) as api, pytest.raises(ResponseError) as caught:
+        WRITES["POST"](api)
+    assert caught.value.maybe_applied is True and MAYBE_SAVED in caught.value.message

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 RETRY_STATUSES = frozenset({408, 502, 504})
+# Answers to a POST or PUT that do not prove it was refused: the server or a gateway may have carried it out
+# first (a 500 raised after the commit, a 504 from a gateway that gave up waiting). Any other 5xx too.
+MAYBE_APPLIED_STATUSES = frozenset({408, 500, 502, 503, 504})
+MAYBE_SAVED = "The change may or may not have been saved."
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT"})
 CLOCK_SKEW_LIMIT = timedelta(seconds=60)
 
@@ -310,9 +314,11 @@ class TogaClient:
 
     @staticmethod
     def _number(data: dict[str, Any], key: str) -> int:
+        """The record number in the answer to a POST or PUT, which said success: it was carried out, or may have."""
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ResponseError(f"The server did not return the {key} it should have.")
+            raise ResponseError(f"The server did not return the {key} it should have. {MAYBE_SAVED}",
+                                maybe_applied=True)
         return value
 
 
@@ -344,13 +350,19 @@ def _result(method: str, response: requests.Response) -> dict[str, Any]:
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         payload = None
     server_text = _readable(payload.get("error")) if isinstance(payload, dict) else ""
+    writes = method != "GET"
     if 200 <= status < 300:
         if not isinstance(payload, dict):
             kind = response.headers.get("Content-Type", "unknown type") or "unknown type"
             kind = kind.split(";")[0]
-            raise ResponseError(f"The server's answer could not be read (HTTP {status}, {kind}, not JSON).", status)
+            shape = "not JSON" if payload is None else "not a JSON object"
+            raise _unreadable(f"The server's answer could not be read (HTTP {status}, {kind}, {shape}).", status,
+                              writes)
         if payload.get("success") is False:
             raise ServerError(server_text or f"The server reported a failure (HTTP {status}).", status)
+        if writes and "success" not in payload:  # not the API's answer (a proxy's page, say): no proof either way
+            raise _unreadable(f"The server's answer could not be read (HTTP {status}, no success field).", status,
+                              writes)
         return payload
     words = (server_text or _STATUS_WORDS.get(status, "The server answered with an error")).rstrip(".")
     message = f"{words} (HTTP {status})."
@@ -362,10 +374,17 @@ def _result(method: str, response: requests.Response) -> dict[str, Any]:
         raise NotFoundError(message, status)
     if status == 422:
         raise ConflictError(message, status)
-    maybe_applied = method != "GET" and status in RETRY_STATUSES
+    maybe_applied = writes and (status in MAYBE_APPLIED_STATUSES or 500 <= status < 600)
     if maybe_applied and "may or may not" not in message:
-        message += " The change may or may not have been saved."
+        message += " " + MAYBE_SAVED
     raise ServerError(message, status, maybe_applied=maybe_applied)
+
+
+def _unreadable(message: str, status: int, writes: bool) -> ResponseError:
+    """A 2xx whose body is not the API's answer: a POST or PUT behind it may or may not have been carried out."""
+    if writes:
+        message += " " + MAYBE_SAVED
+    return ResponseError(message, status, maybe_applied=writes)
 
 
 __all__ = ["ApiError", "TogaClient"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 class ApiError(Exception):
     """Base of every error raised by :mod:`gui.api`.
 
-    ``maybe_applied`` is True when the request may have reached the server and been
-    carried out although no clear answer came back (a dropped connection, a read
-    timeout, 408, 502, 504): the caller must check with a GET before offering it again.
+    ``maybe_applied`` is True when a POST or PUT may have reached the server and been
+    carried out although no answer proves it either way (a connection lost after sending,
+    a read timeout, 408, any 5xx, a 2xx whose body is not the API's answer): the caller
+    must check with a GET before offering it again. A GET never is.
     """
 
     def __init__(self, message: str, status: int | None = None, *, maybe_applied: bool = False):

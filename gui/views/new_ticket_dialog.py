@@ -25,6 +25,10 @@ from ..controller import TicketController
 from .banner import Banner, error_label
 
 TEXT_FIELDS = ("email_address", "subject", "first_name", "last_name", "phone_number")
+CREATE, CREATE_TIP = "&Create", "File the ticket with the server"
+CREATE_ANYWAY = "Create &anyway"
+CREATE_ANYWAY_TIP = "The ticket may exist already: this files it again, possibly as a second copy"
+MAYBE_SAVED = "The change may or may not have been saved."  # the client's words; the dialog says it its own way
 
 
 class NewTicketDialog(QDialog):
@@ -79,8 +83,8 @@ class NewTicketDialog(QDialog):
         self.progress.setAccessibleName("Creating")
         self.progress.hide()
         self.buttons = QDialogButtonBox()
-        self.create_button = QPushButton("&Create")
-        self.create_button.setToolTip("File the ticket with the server")
+        self.create_button = QPushButton(CREATE)
+        self.create_button.setToolTip(CREATE_TIP)
         self.create_button.setDefault(True)
         self.buttons.addButton(self.create_button, QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -99,6 +103,7 @@ class NewTicketDialog(QDialog):
 
         self._touched: set[str] = set()
         self._busy = False
+        self.may_exist = False  # a create got no answer that proves it failed: Create is "Create anyway" now
         self._restoring = True
         self._load(controller.new_ticket_draft() or prefill or {})
         self._restoring = False
@@ -179,6 +184,7 @@ class NewTicketDialog(QDialog):
 
     @Slot()
     def _discard(self) -> None:
+        self._offer_create_anyway(False)
         self._controller.save_new_ticket_draft(None)
         self._restoring = True
         self._load({})
@@ -205,13 +211,30 @@ class NewTicketDialog(QDialog):
     @Slot(object)
     def _failed(self, error: ApiError) -> None:
         self._set_busy(False)
-        if error.maybe_applied:
-            text = (f"{error.message} The ticket may or may not have been created, and the API cannot search "
-                    "tickets: check with the requester or your team before creating it again.")
+        if error.maybe_applied or self.may_exist:  # an earlier try may have created it even if this one did not
+            self._offer_create_anyway(True)
+            reason = error.message.replace(MAYBE_SAVED, "").strip()
+            if error.maybe_applied:
+                text = (f"The ticket may have been created: no answer came back that says it was not ({reason}). "
+                        "The API cannot search tickets, so check with the requester or your team before creating "
+                        "it again. The form is kept; Create anyway files it again, possibly as a second ticket.")
+            else:
+                text = (f"This try did not create the ticket ({reason}), but the earlier one may have. Check before "
+                        "creating it again. The form is kept; Create anyway files it again, possibly as a second "
+                        "ticket.")
         else:
-            text = f"The ticket was not created: {error.message}"
-        self.banner.show_message(text + " The form is kept.")
+            text = f"The ticket was not created: {error.message} The form is kept."
+        self.banner.show_message(text)
         self.failed.emit(error.message)
+
+    def _offer_create_anyway(self, may_exist: bool) -> None:
+        """After an answer that does not prove the create failed, Create becomes "Create anyway": one more
+        deliberate click, never Enter in a field (the button stops being the default)."""
+        self.may_exist = may_exist
+        self.create_button.setText(CREATE_ANYWAY if may_exist else CREATE)
+        self.create_button.setToolTip(CREATE_ANYWAY_TIP if may_exist else CREATE_TIP)
+        self.create_button.setDefault(not may_exist)
+        self.create_button.setAutoDefault(not may_exist)
 
     def _set_busy(self, busy: bool) -> None:
         """While the server works on it, the form is frozen: nothing can be changed, discarded or closed."""
