@@ -139,23 +139,24 @@ class Desk(QObject):
         profile = self.profile
         if not profile.configured or self.connection is not None:
             self.ready.emit()
-        elif profile.environment == SANDBOX:
+        elif profile.environment == SANDBOX and not profile.team_url:
             self.connect(profile, "")
             self.ready.emit()
         else:  # the keyring may be slow (D-Bus, a locked store): read it on a worker
-            self.runner.submit(self._secret_for, profile, on_done=self._secret_read)
+            self.runner.submit(self._secrets_for, profile, on_done=self._secrets_read)
 
-    def _secret_for(self, profile: Profile) -> tuple[Profile, str]:
-        return profile, self.secrets.get(profile)
+    def _secrets_for(self, profile: Profile) -> tuple[Profile, str, str]:
+        secret = self.secrets.get(profile) if profile.environment != SANDBOX else ""
+        return profile, secret, self.secrets.team_password(profile)
 
     @Slot(object)
-    def _secret_read(self, read: tuple[Profile, str]) -> None:
-        profile, secret = read
+    def _secrets_read(self, read: tuple[Profile, str, str]) -> None:
+        profile, secret, team_password = read
         if profile is self.profile and self.connection is None:  # not changed in Settings meanwhile
-            self.connect(profile, secret)
+            self.connect(profile, secret, team_password)
         self.ready.emit()
 
-    def connect(self, profile: Profile, secret: str) -> bool:
+    def connect(self, profile: Profile, secret: str, team_password: str = "") -> bool:
         """Opens ``profile``'s environment in the window; False (with a message) when it cannot."""
         stored, self._stored = self._stored, None
         missing = profile.environment != SANDBOX and not secret
@@ -172,7 +173,8 @@ class Desk(QObject):
             return False
         try:
             self.connection = Connection(profile, secret, self.store, self.folder / SANDBOX_DB_FILE, self.faults,
-                                         stored, team_url=self.team_url)
+                                         stored, team_url=self.team_url or profile.team_url,
+                                         team_password=team_password)
         except (ApiError, OSError, sqlite3.Error) as error:
             log.warning("Could not connect to %s: %s", profile.label, error)
             self.window.notify(f"Could not connect to {profile.label}: {error}")
@@ -223,20 +225,21 @@ class Desk(QObject):
             return
         self.runner.submit(self._keyring_facts, self.profile, on_done=self._show_settings)
 
-    def _keyring_facts(self, profile: Profile) -> tuple[Profile, str, bool, str]:
+    def _keyring_facts(self, profile: Profile) -> tuple[Profile, str, bool, str, str]:
         """On a worker: the keyring may answer slowly (D-Bus, a locked store)."""
         secret = self.secrets.get(profile) if profile.configured else ""
-        return profile, secret, self.secrets.keyring_usable(), self.secrets.backend_name()
+        return (profile, secret, self.secrets.keyring_usable(), self.secrets.backend_name(),
+                self.secrets.team_password(profile))
 
     @Slot(object)
-    def _show_settings(self, facts: tuple[Profile, str, bool, str]) -> None:
-        profile, secret, usable, name = facts
+    def _show_settings(self, facts: tuple[Profile, str, bool, str, str]) -> None:
+        profile, secret, usable, name, team_password = facts
         if self.settings_dialog is not None or profile is not self.profile:
             return
         from .views.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.runner, profile, secret, keyring_usable=usable, keyring_name=name,
-                                keys_for=self.keys_for, parent=self.window)
+                                keys_for=self.keys_for, team_password=team_password, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply)
         dialog.destroyed.connect(self._settings_closed)
@@ -253,13 +256,15 @@ class Desk(QObject):
         public = saved_public_key(self.settings, profile.base_url)
         return public, self.secrets.get(replace(profile, public_key=public)) if public else ""
 
-    @Slot(object, str)
-    def apply(self, profile: Profile, secret: str) -> None:
+    @Slot(object, str, str)
+    def apply(self, profile: Profile, secret: str, team_password: str = "") -> None:
         if profile.environment != SANDBOX:
             self.secrets.set(profile, secret)
+        if profile.team_url:
+            self.secrets.set_team_password(profile, team_password)
         if not self.demo:
             save_profile(self.settings, profile)
-        self.connect(profile, secret)
+        self.connect(profile, secret, team_password)
 
     @Slot()
     def show_about(self) -> AboutDialog:

@@ -37,13 +37,14 @@ class SandboxFaults:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    answer_delay_ms: float = 0.0  # after the change is committed (a slow gateway): ``--demo --answer-delay-ms``
     server_url: str = ""  # a sandbox already running there (``--demo --server URL``) instead of a new one
 
 
 class Connection:
     def __init__(self, profile: Profile, secret: str, store: LocalStore, sandbox_db: Path | None = None,
                  faults: SandboxFaults | None = None, repository: TicketRepository | None = None,
-                 team_url: str = ""):
+                 team_url: str = "", team_password: str = ""):
         """``repository``: the owner of this environment's tickets if the window already shows its stored list.
         ``team_url``: the team registry's PostgreSQL URL (no password in it: libpq's PGPASSFILE/PGPASSWORD)."""
         self.profile = profile
@@ -61,6 +62,7 @@ class Connection:
             self.sandbox = SandboxServer(db_path=path, latency_ms=faults.latency_ms)
             self.sandbox.faults.error_rate = faults.error_rate
             self.sandbox.faults.drop_rate = faults.drop_rate
+            self.sandbox.faults.answer_delay_ms = faults.answer_delay_ms
             self.sandbox.start()
             self.client = TogaClient(self.sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         else:
@@ -73,7 +75,7 @@ class Connection:
             from .team.sync import TeamSync
 
             agent = profile.email_address or " ".join(p for p in (profile.first_name, profile.last_name) if p)
-            registry = TeamRegistry(team_url, agent=agent or "a desk")
+            registry = TeamRegistry(team_url, agent=agent or "a desk", password=team_password or None)
             self.team = TeamSync(registry, self.repository, self.client.base_url)  # stopped with the scope
         self.tickets = TicketService(self.client, self.repository, team=self.team)
         self.orders = OrderService(self.client, store, profile.store_key)

@@ -40,6 +40,7 @@ class Profile:
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8765
     webhook_path: str = "/toga/webhook"
+    team_url: str = ""  # the team database (postgresql://user@host/db); its password only in the keyring
 
     @property
     def configured(self) -> bool:
@@ -72,11 +73,16 @@ class Profile:
         """One keyring entry per server, so Beta and Production keys never overwrite each other."""
         return f"TOGaDesk Agent ({self.base_url})"
 
+    @property
+    def team_keyring_key(self) -> tuple[str, str]:
+        """Where the team database's password lives in the keyring: one entry per team URL."""
+        return f"TOGaDesk team ({self.team_url})", "team"
+
 
 _FIELDS = {
     "environment": str, "custom_url": str, "public_key": str, "first_name": str, "last_name": str,
     "email_address": str, "refresh_minutes": int, "notifications": bool,
-    "webhook_enabled": bool, "webhook_host": str, "webhook_port": int, "webhook_path": str,
+    "webhook_enabled": bool, "webhook_host": str, "webhook_port": int, "webhook_path": str, "team_url": str,
 }
 
 
@@ -149,10 +155,19 @@ class Secrets:
         return getattr(backend, "name", type(backend).__name__)
 
     def get(self, profile: Profile) -> str:
-        key = (profile.keyring_service, profile.public_key)
+        return self._read((profile.keyring_service, profile.public_key)) if profile.public_key else ""
+
+    def team_password(self, profile: Profile) -> str:
+        """The team database's password ('' when none is needed: a .pgpass file or trust on a lab server)."""
+        return self._read(profile.team_keyring_key) if profile.team_url else ""
+
+    def set_team_password(self, profile: Profile, password: str) -> bool:
+        return self._write(profile.team_keyring_key, password) if profile.team_url else False
+
+    def _read(self, key: tuple[str, str]) -> str:
         if key in self._memory:
             return self._memory[key]
-        if not profile.public_key or not self.keyring_usable():
+        if not self.keyring_usable():
             return ""
         import keyring
 
@@ -164,7 +179,9 @@ class Secrets:
 
     def set(self, profile: Profile, secret: str) -> bool:
         """Stores the secret; True when it went to the OS keyring, False when kept in memory only."""
-        key = (profile.keyring_service, profile.public_key)
+        return self._write((profile.keyring_service, profile.public_key), secret)
+
+    def _write(self, key: tuple[str, str], secret: str) -> bool:
         if self.keyring_usable():
             import keyring
 

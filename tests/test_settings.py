@@ -329,3 +329,31 @@ def test_settings_is_one_dialog_that_is_deleted_when_closed(qtbot, desk_factory)
         dialog.reject()
     assert desk.settings_dialog is None
     assert desk.window.findChildren(type(dialog)) == []
+
+
+def test_a_team_address_with_a_password_in_it_is_refused_with_the_reason(qtbot, desk_factory):
+    desk = desk_factory()
+    dialog = open_settings(qtbot, desk)
+    dialog.email.setText("kim@togadesk.example")
+    dialog.team_url.setText("postgresql://kim:hunter2@db.example.com/team")
+    dialog.save_button.click()
+    assert "Leave the password out" in dialog.error.text()
+    dialog.team_url.setText("mysql://db.example.com/team")
+    dialog.save_button.click()
+    assert "postgresql://" in dialog.error.text()
+    dialog.reject()
+
+
+def test_the_team_password_goes_to_the_keyring_and_the_address_to_the_settings(qtbot, desk_factory, memory_keyring,
+                                                                              tmp_path):
+    desk = desk_factory()
+    dialog = open_settings(qtbot, desk)
+    dialog.email.setText("kim@togadesk.example")
+    dialog.team_url.setText("postgresql://kim@127.0.0.1:1/team?connect_timeout=1")
+    dialog.team_password.setText("team-" + SECRET)
+    dialog.save_button.click()
+    saved = load_profile(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    assert saved.team_url == "postgresql://kim@127.0.0.1:1/team?connect_timeout=1"
+    assert memory_keyring.passwords[saved.team_keyring_key] == "team-" + SECRET
+    assert SECRET not in (tmp_path / "settings.ini").read_text()
+    assert desk.connection.team is not None  # the desk works with its team (offline here: nothing listens there)

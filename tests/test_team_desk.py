@@ -122,3 +122,22 @@ def test_without_the_team_database_the_desk_works_and_says_what_waits(qtbot, san
         assert desk.lists(SPEC_TICKET)
     finally:
         desk.close()
+
+
+def test_a_desk_whose_settings_name_a_team_joins_it_at_start(qtbot, tmp_path, sandbox, team_schema):
+    from PySide6.QtCore import QSettings
+
+    from gui.app import Desk as AppDesk
+    from gui.connection import SandboxFaults
+    from gui.settings import SANDBOX, Profile, Secrets, save_profile
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    save_profile(settings, Profile(environment=SANDBOX, email_address="dana@team.example", team_url=team_schema))
+    app_desk = AppDesk(tmp_path / "data", settings, Secrets(), faults=SandboxFaults(server_url=sandbox.url))
+    qtbot.addWidget(app_desk.window)
+    try:
+        with qtbot.waitSignal(app_desk.ready, timeout=WAIT):
+            app_desk.start()
+        qtbot.waitUntil(lambda: app_desk.window.team_label.text() == "Team: connected", timeout=WAIT)
+    finally:
+        app_desk.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -28,12 +29,12 @@ from .banner import ERROR_COLOUR, Banner, error_label
 
 
 class SettingsDialog(QDialog):
-    applied = Signal(object, str)  # Profile, secret key
+    applied = Signal(object, str, str)  # Profile, secret key, team database password
     tested = Signal(bool, str)  # keys worked?, words
 
     def __init__(self, runner: TaskRunner, profile: Profile, secret: str, *, keyring_usable: bool,
                  keyring_name: str, keys_for: Callable[[Profile], tuple[str, str]] | None = None,
-                 parent: QWidget | None = None):
+                 team_password: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self._keys_for = keys_for
         self._keys_url = profile.base_url  # the server whose keys are in the fields now
@@ -115,6 +116,15 @@ class SettingsDialog(QDialog):
         self.webhook_path = QLineEdit(profile.webhook_path)
         self.webhook_path.setAccessibleName("Webhook path")
         self.webhook_path.setToolTip("The path the vendor (or your relay) posts to")
+        self.team_url = QLineEdit(profile.team_url)
+        self.team_url.setPlaceholderText("postgresql://you@db.example.com/team (empty: this desk works alone)")
+        self.team_url.setAccessibleName("Team database")
+        self.team_url.setToolTip("Share tickets with your team through this PostgreSQL database; no password here")
+        self.team_password = QLineEdit(team_password)
+        self.team_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.team_password.setAccessibleName("Team database password")
+        self.team_password.setToolTip("Stored only in the operating system's keyring (empty when a .pgpass file "
+                                      "or your IT's setup provides it)")
         self.error = error_label()
 
         form = QFormLayout()
@@ -133,6 +143,8 @@ class SettingsDialog(QDialog):
         form.addRow("Listen on", self.webhook_host)
         form.addRow("Port", self.webhook_port)
         form.addRow("Path", self.webhook_path)
+        form.addRow("Team database", self.team_url)
+        form.addRow("Team password", self.team_password)
         self._form = form
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -160,6 +172,7 @@ class SettingsDialog(QDialog):
             refresh_minutes=self.refresh.value(), notifications=self.notifications.isChecked(),
             webhook_enabled=self.webhook_enabled.isChecked(), webhook_host=self.webhook_host.text().strip(),
             webhook_port=self.webhook_port.value(), webhook_path=self.webhook_path.text().strip() or "/toga/webhook",
+            team_url=self.team_url.text().strip(),
         )
 
     def problems(self) -> list[str]:
@@ -179,6 +192,8 @@ class SettingsDialog(QDialog):
                 found.append(error.message)
         else:
             found.append("Enter your e-mail address: replies are sent with it.")
+        if profile.team_url:
+            found.extend(team_url_problems(profile.team_url))
         return found
 
     @Slot()
@@ -236,5 +251,16 @@ class SettingsDialog(QDialog):
             self.error.setText(" ".join(problems))
             self.error.show()
             return
-        self.applied.emit(self.profile(), self.secret_key.text().strip())
+        self.applied.emit(self.profile(), self.secret_key.text().strip(), self.team_password.text())
         self.accept()
+
+
+def team_url_problems(url: str) -> list[str]:
+    """A team URL is a postgresql:// address without a password (that goes to the keyring)."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname:
+        return ["The team database must be an address like postgresql://you@db.example.com/team."]
+    if parsed.password or "password=" in parsed.query.lower():
+        return ["Leave the password out of the team database address: type it in Team password (it goes to the "
+                "keyring, not the settings file)."]
+    return []
