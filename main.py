@@ -43,7 +43,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     box.add_argument("--db", metavar="PATH", help="SQLite file to keep data in (default: a fresh temporary one)")
-    box.add_argument("--latency-ms", type=float, default=0.0, metavar="N", help="delay added to every answer")
+    box.add_argument("--latency-ms", type=float, default=0.0, metavar="N",
+                     help="delay before each request is carried out (a slow server)")
+    box.add_argument("--answer-delay-ms", type=float, default=0.0, metavar="N",
+                     help="delay after each request is carried out, before its answer (a slow gateway: the change "
+                          "is saved while the client still waits)")
     box.add_argument("--error-rate", type=float, default=0.0, metavar="P",
                      help="share of requests answered 500/502/504/408 (0 to 1)")
     box.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
@@ -100,6 +104,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         return 1
     server.faults.error_rate = args.error_rate
     server.faults.drop_rate = args.drop_rate
+    server.faults.answer_delay_ms = args.answer_delay_ms
     # Handlers first, then the line: a client may signal us the moment it has read it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -143,7 +148,7 @@ def run_app(args: argparse.Namespace) -> int:
     from gui import app
     from gui.connection import SandboxFaults
 
-    faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate,
+    faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate, answer_delay_ms=args.answer_delay_ms,
                            server_url=args.server or "") if args.demo else None
     return app.run(demo=args.demo, log_level=getattr(logging, args.log_level), faults=faults,
                    team_url=args.team or "", data_folder=args.data_dir)

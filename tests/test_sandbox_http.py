@@ -13,8 +13,13 @@ from __future__ import annotations
 import json
 import random
 import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +27,7 @@ import requests
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY
 from gui.api.signing import auth_headers, signature
-from gui.sandbox import SandboxServer
+from gui.sandbox import PASS, Fault, SandboxServer
 
 # ----------------------------------------------------------------- the documents' samples
 
@@ -665,3 +670,106 @@ def test_replies_come_back_in_time_order_across_utc_offsets(server):
 def test_a_ticket_or_order_number_too_large_for_any_record_is_404_or_400_not_500(server, method, path, body):
     response = send(server, method, path, body)
     assert response.status_code in (400, 404)
+
+
+# ------------------------------------------------ a late answer: committed first, then answered (a slow gateway)
+
+def _tickets_with_subject(sandbox: SandboxServer, subject: str) -> int:
+    return sum(1 for n in sandbox.store.ticket_numbers() if sandbox.store.ticket(n)["subject"] == subject)
+
+
+def _post_in_background(sandbox: SandboxServer, subject: str) -> tuple[threading.Thread, list[Any]]:
+    outcome: list[Any] = []
+
+    def post() -> None:
+        try:
+            outcome.append(send(sandbox, "POST", "/ticket", {**SPEC_NEW_TICKET, "subject": subject}).status_code)
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=post)
+    worker.start()
+    return worker, outcome
+
+
+def _wait_for_ticket(sandbox: SandboxServer, subject: str, worker: threading.Thread) -> None:
+    """Until the sandbox has stored the ticket (bounded), the client thread still waiting for its answer."""
+    deadline = time.monotonic() + 5
+    while not _tickets_with_subject(sandbox, subject):
+        assert time.monotonic() < deadline, "the POST was never carried out"
+        time.sleep(0.005)  # polls another thread's work (the HTTP server's), no GUI here
+    assert worker.is_alive(), "the answer came back before the delay"
+
+
+@pytest.mark.parametrize("how", ["answer_delay_ms", "scripted"])
+def test_with_an_answer_delay_the_post_is_committed_while_the_client_still_waits(sandbox, how):
+    if how == "scripted":
+        sandbox.faults.script(Fault(PASS, answer_delay_ms=1500, method="POST"))
+    else:
+        sandbox.faults.answer_delay_ms = 1500
+    started = time.monotonic()
+    worker, outcome = _post_in_background(sandbox, "Committed before the answer")
+    _wait_for_ticket(sandbox, "Committed before the answer", worker)
+    worker.join(10)
+    assert outcome == [201] and time.monotonic() - started >= 1.5
+    assert _tickets_with_subject(sandbox, "Committed before the answer") == 1
+
+
+def test_latency_is_before_the_change_and_the_answer_delay_after_it(sandbox):
+    sandbox.faults.latency_ms = 1500  # a slow server: nothing is done while the client waits
+    served = sandbox.requests_served
+    worker, _outcome = _post_in_background(sandbox, "Slow server")
+    deadline = time.monotonic() + 5
+    while sandbox.requests_served == served:  # received, now in its latency
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert _tickets_with_subject(sandbox, "Slow server") == 0 and worker.is_alive()
+    worker.join(10)
+    assert _tickets_with_subject(sandbox, "Slow server") == 1
+
+
+def test_a_client_that_gives_up_before_a_late_answer_leaves_exactly_one_ticket(sandbox):
+    sandbox.faults.answer_delay_ms = 800
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(sandbox.url + "/ticket", data=json.dumps({**SPEC_NEW_TICKET, "subject": "Gave up"}),
+                      headers=signed(), timeout=(5, 0.2))
+    worker, outcome = _post_in_background(sandbox, "After it")  # the server goes on serving meanwhile
+    worker.join(10)
+    assert outcome == [201] and _tickets_with_subject(sandbox, "Gave up") == 1
+
+
+def test_answer_delay_is_a_command_line_option_for_the_sandbox_and_the_demo(tmp_path):
+    from gui.connection import Connection, SandboxFaults
+    from gui.settings import SANDBOX, Profile
+    from gui.store import LocalStore
+    from main import parse_args
+
+    assert parse_args(["--sandbox", "--answer-delay-ms", "900"]).answer_delay_ms == 900.0
+    assert parse_args(["--demo", "--answer-delay-ms", "2500"]).answer_delay_ms == 2500.0
+    store = LocalStore(tmp_path / "desk.sqlite3")
+    connection = Connection(Profile(environment=SANDBOX, first_name="Sam", last_name="Agent",
+                                    email_address="sam@example.com"), "", store, tmp_path / "box.sqlite3",
+                            SandboxFaults(answer_delay_ms=2500))
+    try:
+        assert connection.sandbox is not None and connection.sandbox.faults.answer_delay_ms == 2500.0
+    finally:
+        connection.close()
+        store.close()
+
+
+@pytest.mark.slow
+def test_the_sandbox_process_answers_late_with_answer_delay_ms(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen([sys.executable, str(root / "main.py"), "--sandbox", "--port", "0",
+                                "--answer-delay-ms", "700"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    try:
+        line = process.stdout.readline()
+        assert "listening on" in line, line
+        url = line.rsplit(" ", 1)[-1].strip()
+        started = time.monotonic()
+        response = requests.get(url + "/ticket/12345678", headers=signed(), timeout=10)
+        assert response.status_code == 200 and time.monotonic() - started >= 0.7
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.sandbox import Fault
+from gui.sandbox import PASS, Fault
 from gui.views.new_ticket_dialog import NewTicketDialog
-from tests.test_workspace import WAIT, Desk
+from tests.test_workspace import SPEC_TICKET, WAIT, Desk
 
 SUBJECT = "Laptop will not charge"
 
@@ -107,3 +107,19 @@ def test_discarding_the_draft_after_an_unclear_create_makes_create_plain_again(d
     dialog.discard_button.click()
     assert dialog.create_button.text() == "&Create" and dialog.create_button.isDefault()
     dialog.reject()
+
+
+def test_a_reply_whose_answer_comes_after_the_client_gave_up_is_found_on_the_ticket_and_sent_once(desk, sandbox):
+    desk.open()
+    detail = desk.window.detail
+    desk.client.timeout = (5, 0.3)  # the desk gives up before the gateway answers
+    desk.idle()
+    sandbox.faults.script(Fault(PASS, answer_delay_ms=1500, method="POST"))  # committed, then answered late
+    detail.composer.setPlainText("Answered late, sent once")
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    desk.idle()
+    messages = [r["message"] for r in sandbox.store.ticket(SPEC_TICKET)["replies"]]
+    assert messages.count("Answered late, sent once") == 1  # counted at the sandbox
+    assert detail.composer.toPlainText() == ""
+    assert [r.method for r in sandbox.recent].count("POST") == 1  # the landed check looked; nothing was re-sent

@@ -21,7 +21,9 @@ class Fault:
     ``status`` None drops the connection without an answer. ``after`` carries the request
     out first and then fails, the case where a client cannot know whether it landed.
     ``body`` replaces the JSON answer with raw bytes (an HTML error page, broken JSON).
-    ``method`` and ``path_prefix`` limit which requests it applies to.
+    ``method`` and ``path_prefix`` limit which requests it applies to. ``answer_delay_ms`` holds the answer
+    back that long once the request was carried out: ``Fault(PASS, answer_delay_ms=800, method="POST")``
+    answers the next POST normally but late (the change is committed while the client waits, and may give up).
     """
 
     status: int | None = None
@@ -30,6 +32,7 @@ class Fault:
     content_type: str = "text/html; charset=utf-8"
     method: str | None = None
     path_prefix: str | None = None
+    answer_delay_ms: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -38,12 +41,18 @@ class Fault:
 
 
 class Faults:
-    def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0, drop_rate: float = 0.0,
-                 error_statuses: tuple[int, ...] = DEFAULT_ERROR_STATUSES, seed: int | None = None):
+    """``latency_ms`` delays each request before it is carried out (a slow server: nothing is done yet);
+    ``answer_delay_ms`` delays the answer after it was carried out (a slow gateway: the change is committed,
+    the client is still waiting, and may give up)."""
+
+    def __init__(self, *, latency_ms: float = 0.0, answer_delay_ms: float = 0.0, error_rate: float = 0.0,
+                 drop_rate: float = 0.0, error_statuses: tuple[int, ...] = DEFAULT_ERROR_STATUSES,
+                 seed: int | None = None):
         self._lock = threading.Lock()
         self._scripted: deque[Fault] = deque()
         self._random = random.Random(seed)
         self.latency_ms = latency_ms
+        self.answer_delay_ms = answer_delay_ms
         self.error_rate = error_rate
         self.drop_rate = drop_rate
         self.error_statuses = error_statuses
@@ -56,7 +65,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._scripted.clear()
-        self.latency_ms = self.error_rate = self.drop_rate = 0.0
+        self.latency_ms = self.answer_delay_ms = self.error_rate = self.drop_rate = 0.0
 
     def pending(self) -> int:
         with self._lock:
@@ -68,7 +77,7 @@ class Faults:
             for i, fault in enumerate(self._scripted):
                 if fault.matches(method, path):
                     del self._scripted[i]
-                    return None if fault.status == PASS else fault
+                    return None if fault.status == PASS and not fault.answer_delay_ms else fault
             roll = self._random.random()
             if roll < self.drop_rate:
                 return Fault(status=None)

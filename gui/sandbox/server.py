@@ -24,7 +24,7 @@ from typing import Any
 
 from ..api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY
 from .api import Answer, SandboxApi
-from .faults import Fault, Faults
+from .faults import PASS, Fault, Faults
 from .seed import seed
 from .store import SandboxStore
 from .webhooks import WebhookSender, check_url
@@ -70,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sandbox.record(Recorded(self.command, self.path, dict(self.headers.items()), body))
         fault = sandbox.faults.next_fault(self.command, path)
+        late = fault.answer_delay_ms if fault is not None else 0.0
+        if fault is not None and fault.status == PASS:  # only late: answered as usual
+            fault = None
         latency = sandbox.faults.latency_ms
         if latency and sandbox.stopping.wait(latency / 1000.0):
             self._fail(Fault(status=None))  # stopping: drop rather than answer from a closed store
@@ -82,6 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("sandbox failed on %s %s", self.command, path)
             answer = _error(500, "The sandbox had an internal error.")
+        delay = sandbox.faults.answer_delay_ms + late  # carried out (committed); the answer is what is late
+        if delay and sandbox.stopping.wait(delay / 1000.0):
+            self._fail(Fault(status=None))
+            return
         if fault is not None:
             self._fail(fault)
             return
@@ -232,6 +239,7 @@ class SandboxServer:
         db_path: str | None = None,
         keys: Mapping[str, str] | None = None,
         latency_ms: float = 0.0,
+        answer_delay_ms: float = 0.0,
         webhook_url: str | None = None,
         clock_window: float = 300.0,
         seed_data: bool = True,
@@ -252,7 +260,7 @@ class SandboxServer:
             self.store, all_keys, clock_window=clock_window,
             on_webhook=self.webhooks.send if self.webhooks else None,
         )
-        self.faults = Faults(latency_ms=latency_ms)
+        self.faults = Faults(latency_ms=latency_ms, answer_delay_ms=answer_delay_ms)
         self.requests_served = 0
         self.stopping = threading.Event()
         self.recent: deque[Recorded] = deque(maxlen=RECENT_REQUESTS)
