@@ -59,6 +59,7 @@ class TicketController(QObject):
     refresh_finished = Signal()
     refresh_state = Signal(str)  # words for the status bar: synced, offline, pending
     busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
+    history_shown = Signal(object, object)  # (ticket number, [(number, subject, status)]): the requester's others
     team_state = Signal(str)  # "Team: connected", "Team: offline, N changes to send"; empty without a team
     _team_woke = Signal()  # from the team listener's thread: colleagues may have changed something
 
@@ -72,6 +73,7 @@ class TicketController(QObject):
         self._active_minutes = 5
         self._scope = TaskScope("not connected")
         self._current: int | None = None
+        self._history_for: int | None = None  # whose requester's other tickets were asked for last
         self._loading = False
         self._sending: dict[int, str | None] = {}  # ticket -> status to set with the reply (None: reply only)
         self._changing: dict[int, str] = {}  # ticket -> the field being changed
@@ -288,12 +290,15 @@ class TicketController(QObject):
         repository = self.tickets
         if repository is None:
             return
+        switching = number != self._current
         self._set_current(number)
         snapshot = repository.snapshot(number)
         if snapshot is not None:
             self.ticket_shown.emit(snapshot)
             repository.mark_read(number)
             self._take_changes()
+            if switching:
+                self._look_up_history(snapshot)
         else:
             self.opening.emit(number)
         self.runner.submit(self._service.open, number, repository.begin_fetch(number), scope=self._scope,
@@ -309,10 +314,23 @@ class TicketController(QObject):
         self.open(number)
         return True
 
+    def _look_up_history(self, ticket: Ticket) -> None:
+        self._history_for = ticket.ticket_number
+        self.runner.submit(self._service.requester_history, ticket, scope=self._scope, priority=BACKGROUND,
+                           on_done=self._history_read)
+
+    @Slot(object)
+    def _history_read(self, found: tuple[int, list]) -> None:
+        number, others = found
+        if number == self._current:
+            self.history_shown.emit(number, others)
+
     @Slot(object)
     def _opened(self, ticket: Ticket) -> None:
         if self.tickets is not None and not self.tickets.is_removed(ticket.ticket_number):  # removed meanwhile
             self.live.track_number(ticket.ticket_number)
+        if ticket.ticket_number == self._current and self._history_for != self._current:
+            self._look_up_history(ticket)  # it had no stored copy to look it up from
         if ticket.ticket_number == self._current:
             self.opened.emit(ticket.ticket_number)
 

@@ -144,7 +144,9 @@ def _now_precise() -> str:
 
 def _row_values(ticket: Ticket) -> dict[str, Any]:
     activity = ticket.last_activity
-    texts = [str(ticket.ticket_number), ticket.subject, ticket.requester, ticket.email_address, ticket.message]
+    digits = "".join(ch for ch in ticket.phone_number or "" if ch.isdigit())  # "(123) 456-7890" -> 1234567890
+    texts = [str(ticket.ticket_number), ticket.subject, ticket.requester, ticket.email_address, digits,
+             ticket.message]
     return {
         "subject": ticket.subject or "",
         "requester": ticket.requester,
@@ -281,6 +283,13 @@ class LocalStore:
         with self._lock:
             record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()
         return None if record is None else _to_row(record)
+
+    def requester_tickets(self, env: str, email: str, exclude: int, limit: int = 50) -> list[TicketRow]:
+        """This requester's other tickets on this desk (same e-mail, any case), newest first."""
+        with self._lock:
+            records = self._db.execute(_SELECT_ROWS + " AND lower(email)=? AND number<>? ORDER BY last_activity DESC"
+                                       " LIMIT ?", (env, email.strip().lower(), exclude, limit)).fetchall()
+        return [_to_row(r) for r in records]
 
     def mark_read(self, env: str, number: int) -> None:
         with self._lock:

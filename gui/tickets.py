@@ -147,6 +147,12 @@ class TicketRepository:
         row = self.row(number)
         return row.status if row else Status.NEW_TICKET.value
 
+    def requester_tickets(self, ticket: Ticket) -> list[TicketRow]:
+        """The requester's other tickets this desk knows (same e-mail)."""
+        if not ticket.email_address:
+            return []
+        return self.store.requester_tickets(self.env, ticket.email_address, ticket.ticket_number)
+
     def is_removed(self, number: int) -> bool:
         return number in self._removed
 

@@ -141,3 +141,17 @@ def test_a_desk_whose_settings_name_a_team_joins_it_at_start(qtbot, tmp_path, sa
         qtbot.waitUntil(lambda: app_desk.window.team_label.text() == "Team: connected", timeout=WAIT)
     finally:
         app_desk.shutdown()
+
+
+def test_a_callers_other_ticket_is_found_by_phone_through_the_team(team, sandbox):
+    alice, bob = team
+    spec = alice.client.get_ticket(SPEC_TICKET)
+    other = alice.client.create_ticket("someone.else@customer.example", "Called again", "Same caller, new address.",
+                                       phone_number="123.456.7890")  # the same digits as the spec ticket's phone
+    alice.open(other)  # only alice has seen it; it reaches the registry
+    bob.qtbot.waitUntil(lambda: alice.sync.waiting == 0, timeout=WAIT)
+    assert spec.phone_number and spec.email_address != "someone.else@customer.example"
+    with bob.qtbot.waitSignal(bob.controller.history_shown, timeout=WAIT,
+                              check_params_cb=lambda number, others: number == SPEC_TICKET):
+        bob.open(SPEC_TICKET)
+    assert f"#{other}" in bob.window.detail.history_label.text()

@@ -799,3 +799,17 @@ def test_a_lost_reply_that_is_not_on_the_ticket_says_what_was_checked(desk, sand
         detail.send()
     assert "The reply is not on the ticket (looked 3 times" in failed.args[0] and "safe to send it" in failed.args[0]
     assert detail.banner.retry_button.isVisible()
+
+
+def test_the_requesters_other_tickets_are_listed_and_open_with_a_click(desk, sandbox):
+    first = desk.client.get_ticket(SPEC_TICKET)
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as colleague:
+        other = colleague.create_ticket(first.email_address.upper(), "<b>Second</b> problem", "Another one.")
+    desk.open(other)
+    with desk.qtbot.waitSignal(desk.controller.history_shown, timeout=WAIT):
+        desk.open(SPEC_TICKET)
+    label = desk.window.detail.history_label
+    assert label.isVisible() and f"#{other}" in label.text() and "&lt;b&gt;Second" in label.text()
+    with desk.qtbot.waitSignal(desk.controller.opened, timeout=WAIT):
+        label.linkActivated.emit(f"ticket:{other}")
+    assert desk.controller.current == other

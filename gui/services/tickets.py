@@ -105,6 +105,18 @@ class TicketService:
         """Fetches the ticket the agent asked for; it joins the list (even if removed before) and is marked read."""
         return self._fetch(number, seen=True, join=True, fetch=fetch)[0]
 
+    def requester_history(self, ticket: Ticket) -> tuple[int, list[tuple[int, str, str]]]:
+        """The requester's other tickets as (number, subject, status), newest first: the team's (same e-mail or
+        phone, taken into this desk's list so one click opens them) in team mode, else this desk's own."""
+        found: dict[int, tuple[int, str, str]] = {}
+        if self.team is not None:
+            for known in self.team.history(ticket):
+                self.tickets.accept_published(known.ticket, known.fetched_at, seen=True)
+                found[known.number] = (known.number, known.ticket.subject or "", str(known.ticket.status or ""))
+        for row in self.tickets.requester_tickets(ticket):
+            found.setdefault(row.number, (row.number, row.subject, row.status))
+        return ticket.ticket_number, sorted(found.values(), reverse=True)
+
     def learn(self, number: int) -> Ticket:
         """A ticket heard of elsewhere (the demo's sandbox): listed as read, unless the agent removed it."""
         return self._fetch(number, seen=True, join=False)[0]

@@ -99,6 +99,15 @@ class TeamSync:
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
             return taken
 
+    def history(self, ticket: Ticket) -> list:
+        """The requester's other tickets in the registry (same e-mail or phone); [] when it cannot answer."""
+        try:
+            return self.registry.history(self.env, ticket.email_address, ticket.phone_number,
+                                         exclude=ticket.ticket_number)
+        except TeamError as error:
+            self._offline(error)
+            return []
+
     def take_in(self) -> tuple[int, str]:
         """``catch_up`` for a worker: (copies taken, the problem in words or ''); never raises."""
         try:

@@ -36,6 +36,11 @@ from .edit_ticket_dialog import EditTicketDialog
 from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
 
 PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
+HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _label(accessible: str, *, selectable: bool = True) -> QLabel:
@@ -102,6 +107,14 @@ class TicketDetailPane(QWidget):
         self.status_box.activated.connect(self._status_chosen)
         self.priority_box.activated.connect(self._priority_chosen)
 
+        self.history_label = QLabel()
+        self.history_label.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
+        self.history_label.setWordWrap(True)
+        self.history_label.setAccessibleName("The requester's other tickets")
+        self.history_label.setToolTip("Other tickets from this requester (same e-mail, or phone in team mode); "
+                                      "click one to open it")
+        self.history_label.linkActivated.connect(self._link_clicked)
+        self.history_label.hide()
         self.orders_label = QLabel()
         self.orders_label.setTextFormat(Qt.TextFormat.RichText)  # only digits we matched go in
         self.orders_label.setAccessibleName("Orders mentioned")
@@ -167,6 +180,7 @@ class TicketDetailPane(QWidget):
         controls.addWidget(self.edit_button)
         header.addRow(controls)
         header.addRow(self.orders_label)
+        header.addRow(self.history_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.from_label, 1)
         buttons.addWidget(self.progress)
@@ -195,6 +209,7 @@ class TicketDetailPane(QWidget):
         controller.opening.connect(self.show_opening)
         controller.current_changed.connect(self._current_changed)
         controller.busy_changed.connect(self._busy_changed)
+        controller.history_shown.connect(self.show_history)
 
     # ------------------------------------------------------------ showing
 
@@ -222,6 +237,7 @@ class TicketDetailPane(QWidget):
         if switching:
             self.save_draft()
             self.banner.hide()
+            self.history_label.hide()  # the requester's other tickets follow for this one
             self._folded = max(0, len(ticket.replies) - LATEST_REPLIES)  # new replies then add below, nothing jumps
         self._ticket = ticket
         self.placeholder.hide()
@@ -266,6 +282,17 @@ class TicketDetailPane(QWidget):
             self.clear()
         elif self._ticket is not None and self._ticket.ticket_number != number:
             self.save_draft()  # the stored copy (or "Opening…") follows
+
+    @Slot(object, object)
+    def show_history(self, number: int, others: list[tuple[int, str, str]]) -> None:
+        """The requester's other tickets under the header, each a link (text escaped, never interpreted)."""
+        if not self._is_current(number):
+            return
+        links = [f'<a href="ticket:{n}">#{n}</a> {html.escape(_short(subject))} '
+                 f'({html.escape(status.replace("_", " ").title())})' for n, subject, status in others[:HISTORY_SHOWN]]
+        more = f" and {len(others) - HISTORY_SHOWN} more" if len(others) > HISTORY_SHOWN else ""
+        self.history_label.setText("Also from this requester: " + ", ".join(links) + more if links else "")
+        self.history_label.setVisible(bool(links))
 
     def clear(self) -> None:
         self.save_draft()
@@ -327,6 +354,8 @@ class TicketDetailPane(QWidget):
             self.thread.verticalScrollBar().setValue(0)  # the agent asked for the start of the thread
         elif url.scheme() == "order" and url.path().isdigit():
             self.order_requested.emit(int(url.path()))
+        elif url.scheme() == "ticket" and url.path().isdigit():
+            self._controller.open(int(url.path()))
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 
