@@ -34,6 +34,8 @@ from .tickets import Removed, TicketEvent, TicketRepository
 if TYPE_CHECKING:
     from .team.sync import TeamSync
 
+TEAM_SEARCH_MS = 250  # typing pause before the team's registry is searched
+MIN_TEAM_SEARCH = 3  # characters
 TEAM_STATE_MS = 2000  # the status bar's team words are refreshed this often (changes waiting to be sent)
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,11 @@ class TicketController(QObject):
         self._team_busy = False  # a catch-up is running: another wake-up only asks for one more
         self._team_again = False
         self._team_woke.connect(self._catch_up)
+        self._search_timer = QTimer(self)  # the team's registry is asked once typing pauses
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(TEAM_SEARCH_MS)
+        self._search_timer.timeout.connect(self._search_team)
+        self._search_text = ""
         self._team_timer = QTimer(self)
         self._team_timer.setInterval(TEAM_STATE_MS)
         self._team_timer.timeout.connect(self._report_team)
@@ -202,6 +209,24 @@ class TicketController(QObject):
         self.list_loaded.emit(rows)
 
     # ------------------------------------------------------------ the team
+
+    @Slot(str)
+    def search(self, text: str) -> None:
+        """The list's filter changed: local rows show at once; in team mode the registry is asked too, and
+        the team's tickets that match join the list."""
+        self._search_text = text.strip()
+        if self._team is not None and len(self._search_text) >= MIN_TEAM_SEARCH:
+            self._search_timer.start()
+
+    @Slot()
+    def _search_team(self) -> None:
+        if self._team is not None:
+            self.runner.submit(self._team.search, self._search_text, scope=self._scope, on_done=self._team_found)
+
+    @Slot(object)
+    def _team_found(self, taken: int) -> None:
+        if taken:
+            log.info("The team's registry added %d ticket(s) matching the filter", taken)
 
     @Slot()
     def _catch_up(self) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
 from gui.services.tickets import TicketService
 from gui.team import TeamRegistry
 from gui.team.sync import TeamSync
@@ -155,3 +156,21 @@ def test_a_callers_other_ticket_is_found_by_phone_through_the_team(team, sandbox
                               check_params_cb=lambda number, others: number == SPEC_TICKET):
         bob.open(SPEC_TICKET)
     assert f"#{other}" in bob.window.detail.history_label.text()
+
+
+def test_the_filter_asks_the_team_registry_and_its_matches_join_the_list(qtbot, sandbox, tmp_path, team_schema):
+    from gui.store import LocalStore
+
+    with TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY) as api:
+        ticket = api.get_ticket(SPEC_TICKET)
+    with TeamRegistry(team_schema, agent="erin@team.example") as colleague:
+        colleague.publish(sandbox.url, ticket, datetime.now(UTC))  # a colleague's desk published it
+    store = LocalStore(tmp_path / "frank.sqlite3")
+    try:
+        repository = TicketRepository(store, "sandbox")
+        sync = TeamSync(TeamRegistry(team_schema, agent="frank@team.example"), repository, sandbox.url)
+        assert sync.search("(123) 456-7890") == 1  # by phone, typed any way: this desk never saw the ticket
+        assert store.row("sandbox", SPEC_TICKET) is not None
+        sync.stop()
+    finally:
+        store.close()

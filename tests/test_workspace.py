@@ -813,3 +813,15 @@ def test_the_requesters_other_tickets_are_listed_and_open_with_a_click(desk, san
     with desk.qtbot.waitSignal(desk.controller.opened, timeout=WAIT):
         label.linkActivated.emit(f"ticket:{other}")
     assert desk.controller.current == other
+
+
+def test_a_phone_number_typed_any_way_filters_the_list(desk):
+    desk.open(SPEC_TICKET)
+    pane = desk.window.list_pane
+    for typed in ("(123) 456-7890", "123-456-7890", "456 7890"):
+        pane.filter_edit.setText(typed)
+        pane._apply_filter()
+        assert desk.window.model.row_of(SPEC_TICKET) is not None, typed
+    pane.filter_edit.setText("(999) 000-0000")
+    pane._apply_filter()
+    assert desk.window.model.rowCount() == 0

@@ -99,6 +99,17 @@ class TeamSync:
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
             return taken
 
+    def search(self, text: str) -> int:
+        """The registry's tickets matching ``text`` (number, name, e-mail, phone digits, subject, message) join
+        this desk's list; returns how many were new here. Never raises (offline: nothing found)."""
+        try:
+            found = self.registry.search(self.env, text)
+        except TeamError as error:
+            self._offline(error)
+            return 0
+        return sum(self.tickets.accept_published(known.ticket, known.fetched_at, seen=True) is not None
+                   for known in found)
+
     def history(self, ticket: Ticket) -> list:
         """The requester's other tickets in the registry (same e-mail or phone); [] when it cannot answer."""
         try:

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.list_pane.ticket_chosen.connect(controller.open)
+        self.list_pane.searched.connect(controller.search)
         controller.current_changed.connect(self.list_pane.follow)
         controller.notice.connect(self._notice)
         controller.open_failed.connect(self._open_failed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -35,6 +37,7 @@ class TicketListPane(QWidget):
     """Shows the list; the highlighted row is always the open ticket (``follow``), whatever re-sorts."""
 
     ticket_chosen = Signal(object)  # the agent moved to a ticket (click, keys); an int up to 2**63-1
+    searched = Signal(str)  # the filter text the list now shows (the team's registry is asked too)
 
     def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -173,7 +176,10 @@ class TicketListPane(QWidget):
 
     @Slot()
     def _apply_filter(self) -> None:
-        self.model.set_filter(self.filter_edit.text(), self.status_box.currentData(), self.priority_box.currentData())
+        text = self.filter_edit.text()
+        self.model.set_filter(phone_digits_query(text) or text, self.status_box.currentData(),
+                              self.priority_box.currentData())
+        self.searched.emit(text)
 
     @Slot()
     def _restore_selection(self, scroll: bool = False) -> None:
@@ -208,3 +214,14 @@ class TicketListPane(QWidget):
         number = index.data(NUMBER_ROLE) if index.isValid() else None
         if number is not None and number != self._open:
             self.ticket_chosen.emit(number)
+
+
+_PHONE = re.compile(r"[0-9 ().+/-]+")
+
+
+def phone_digits_query(text: str) -> str:
+    """A phone number typed any way ("(123) 456-7890", "456 7890") as the digits the list searches;
+    '' for anything else (a ticket number stays as typed)."""
+    text = text.strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits if len(digits) >= 4 and digits != text and _PHONE.fullmatch(text) else ""
