@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import random
+import re
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +120,135 @@ def test_a_version_1_database_is_migrated_keeping_its_tickets(tmp_path):
         store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+
+
+# ------------------------------------------------ a local database that cannot be opened is moved aside
+
+def filled(path) -> None:
+    """A store as a desk leaves it: tickets and a draft, closed (the WAL checkpointed into the file)."""
+    db = LocalStore(path)
+    for number in range(1001, 1041):
+        db.save_snapshot("sandbox", ticket(number, replies=3, subject=f"Printer {number}"), seen=True)
+    db.save_draft("sandbox", "reply", 1001, {"message": "half a reply"})
+    db.close()
+
+
+def page_of(path, table: str) -> tuple[int, int]:
+    """(page size, first page of ``table``'s b-tree)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (table,)).fetchone()[0]
+    return size, root
+
+
+def garbage_header(path) -> None:
+    with open(path, "r+b") as f:
+        f.write(b"this is not what SQLite wrote here" * 3)
+
+
+def garbage_in_one_page(table: str):
+    def spoil(path) -> None:
+        size, page = page_of(path, table)
+        with open(path, "r+b") as f:
+            f.seek((page - 1) * size)
+            f.write(random.Random(page).randbytes(size))
+    return spoil
+
+
+def truncated(path) -> None:
+    with open(path, "r+b") as f:
+        f.truncate(0)
+
+
+CORRUPTIONS = {
+    "garbage header": garbage_header,
+    "garbage in a ticket page": garbage_in_one_page("ticket"),
+    "garbage in the draft page": garbage_in_one_page("draft"),
+    "truncated to 0 bytes": truncated,
+}
+
+
+@pytest.mark.parametrize("spoil", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_a_damaged_database_is_moved_aside_told_in_words_and_a_fresh_store_works(tmp_path, spoil):
+    from gui.store import open_store
+
+    path = tmp_path / "togadesk.sqlite3"
+    filled(path)
+    spoil(path)
+    damaged = path.read_bytes()
+    store, message = open_store(path)
+    try:
+        [kept] = list(tmp_path.glob("togadesk.sqlite3.broken-*"))
+        assert re.fullmatch(r"togadesk\.sqlite3\.broken-\d{8}-\d{6}", kept.name)
+        assert kept.read_bytes() == damaged  # nothing deleted, nothing changed
+        assert message is not None and str(kept) in message and "Nothing was deleted" in message
+        assert message.startswith("The local database could not be opened: ") and "Traceback" not in message
+        assert ("is still in the old file" in message) is (spoil is not truncated)
+        assert store.tickets("sandbox") == [] and store.draft("sandbox", "reply", 1001) is None
+        store.save_snapshot("sandbox", ticket(2002), seen=True)
+        store.save_draft("sandbox", "reply", 2002, {"message": "fresh"})
+        assert [r.number for r in store.tickets("sandbox")] == [2002]
+        assert store.draft("sandbox", "reply", 2002) == {"message": "fresh"}
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+
+
+def test_without_the_check_a_page_of_garbage_surfaces_later_as_raw_sqlite_text(tmp_path):
+    """Why open_store checks: LocalStore alone opens this file, and the list read fails at start."""
+    path = tmp_path / "togadesk.sqlite3"
+    filled(path)
+    garbage_in_one_page("ticket")(path)
+    db = LocalStore(path)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+            db.tickets("sandbox")
+    finally:
+        db.close()
+
+
+def test_a_sound_or_missing_database_opens_without_a_message_and_keeps_its_data(tmp_path):
+    from gui.store import open_store
+
+    path = tmp_path / "togadesk.sqlite3"
+    store, message = open_store(path)  # first start: no file yet
+    store.close()
+    assert message is None
+    filled(path)
+    store, message = open_store(path)
+    try:
+        assert message is None and len(store.tickets("sandbox")) == 40
+        assert store.draft("sandbox", "reply", 1001) == {"message": "half a reply"}
+    finally:
+        store.close()
+    assert list(tmp_path.glob("*.broken-*")) == []
+
+
+def test_a_database_of_a_newer_version_is_not_moved_aside(tmp_path):
+    from gui.store import open_store
+
+    path = tmp_path / "togadesk.sqlite3"
+    filled(path)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(sqlite3.DatabaseError, match="newer version"):
+        open_store(path)
+    assert list(tmp_path.glob("*.broken-*")) == []
+
+
+def test_moving_aside_takes_the_wal_and_shm_along_and_never_overwrites_an_earlier_copy(tmp_path):
+    from gui.store import move_aside
+
+    path = tmp_path / "togadesk.sqlite3"
+    moment = datetime(2026, 12, 1, 21, 30, 5)
+    for round_ in ("first", "second"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").write_text(f"{round_}{suffix}")
+        move_aside(path, moment)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["togadesk.sqlite3.broken-20261201-213005", "togadesk.sqlite3.broken-20261201-213005-2",
+                     "togadesk.sqlite3.broken-20261201-213005-2-shm", "togadesk.sqlite3.broken-20261201-213005-2-wal",
+                     "togadesk.sqlite3.broken-20261201-213005-shm", "togadesk.sqlite3.broken-20261201-213005-wal"]
+    assert (tmp_path / "togadesk.sqlite3.broken-20261201-213005-wal").read_text() == "first-wal"
+    assert (tmp_path / "togadesk.sqlite3.broken-20261201-213005-2").read_text() == "second"
