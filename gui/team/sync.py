@@ -90,10 +90,9 @@ class TeamSync:
                 events, after = self.registry.events_after(self.env, cursor, PAGE)
                 if not events:
                     break
-                for number in dict.fromkeys(e.number for e in events if e.kind in ("added", "changed")):
-                    known = self.registry.snapshot(self.env, number)
-                    if known is not None and self.tickets.accept_published(known.ticket, known.fetched_at,
-                                                                           seen=first) is not None:
+                numbers = list(dict.fromkeys(e.number for e in events if e.kind in ("added", "changed")))
+                for known in self.registry.snapshots(self.env, numbers):
+                    if self.tickets.accept_published(known.ticket, known.fetched_at, seen=first) is not None:
                         taken += 1
                 cursor = after
                 store.save_team_cursor(self.tickets.env, self._team, cursor)

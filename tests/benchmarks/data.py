@@ -39,6 +39,20 @@ def make_rows(count: int, seed: int = 1) -> list[TicketRow]:
     return rows
 
 
+def make_tickets(count: int, seed: int = 1) -> list[Ticket]:
+    """``count`` whole tickets (as the vendor sends them) built from the same rows as ``make_rows``."""
+    rng = random.Random(seed)
+    tickets = []
+    for row in make_rows(count, seed):
+        first, last = row.requester.split(" ", 1)
+        phone = f"({rng.randint(200, 999)}) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+        tickets.append(Ticket(ticket_number=row.number, subject=row.subject, message=row.subject + ".",
+                              status=row.status, priority=row.priority, email_address=row.email,
+                              first_name=first, last_name=last,
+                              phone_number=phone))
+    return tickets
+
+
 def fill_local_store(path: Path, env: str, count: int) -> None:
     """A local store holding ``count`` tracked tickets (list columns only: the list never reads snapshots)."""
     store = LocalStore(path)

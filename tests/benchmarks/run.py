@@ -15,6 +15,9 @@ What it measures (reference in brackets, target after the colon):
   [1,000 x 50 ms / the app's worker count]: within 1.25x, no errors.
 - start-up from source to the main window's first paint with 10,000 tickets stored
   [a bare PySide6 QMainWindow started the same way]: <= 1.5x (medians of several runs).
+- team (needs PostgreSQL: a throwaway cluster, or TOGADESK_TEST_POSTGRES): one desk publishes, 20
+  listening desks hold it, p50/p95 (target p95 < 250 ms); a desk away while 10,000 tickets changed
+  catches up (target < 3 s). tests/benchmarks/team_search.py measures the registry's search.
 - client: signed get_ticket [a plain requests GET of the same URL], 1 and 8 threads: <= 1.1x;
   the sandbox's requests/s on loopback with 8 client threads in another process.
 
@@ -475,6 +478,13 @@ def print_table(results: dict) -> None:
     for row in filter(None, (results.get("startup"), results.get("startup_demo"))):
         print(f"{row['name']:44} median {row['app_median_s'] * 1000:.0f} ms vs bare QMainWindow "
               f"{row['bare_median_s'] * 1000:.0f} ms = {row['ratio']:.2f}x over {row['runs']} runs (target <= 1.5x)")
+    for row in results.get("team", []):
+        if "p95_ms" in row:
+            print(f"{row['name']:44} p50 {row['p50_ms']:.0f} / p95 {row['p95_ms']:.0f} / max {row['max_ms']:.0f} ms"
+                  f" over {row['events']} events x {row['desks']} desks (target p95 < 250); missing: {row['missing']}")
+        else:
+            print(f"{row['name']:44} {row['seconds']:.2f} s until all {row['listed']:,} are listed (target < 3 s; "
+                  f"publishing them took {row['published_s']:.1f} s)")
     for row in results.get("client", []):
         extra = f"; 8 threads give {row['throughput_vs_1_thread']:.1f}x one" if "throughput_vs_1_thread" in row else ""
         extra += (f"; CPU per request: client {row['client_cpu_ms']:.2f} ms ({row['client_busy']:.0%} of a core),"
@@ -498,7 +508,7 @@ def quiet_qt() -> None:
     qInstallMessageHandler(handler)
 
 
-GROUPS = ["list", "ui", "startup", "client", "sandbox"]
+GROUPS = ["list", "ui", "startup", "client", "sandbox", "team"]
 
 
 def main() -> int:
@@ -523,6 +533,10 @@ def main() -> int:
         results["client"] = bench_client(200 if quick else 3_000)
     if "sandbox" in args.only:
         results["sandbox"] = bench_sandbox(400 if quick else 4_000)
+    if "team" in args.only:
+        from tests.benchmarks.team import bench_team
+
+        results["team"] = bench_team(quick) or []
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
