@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.sandbox import Fault
 from gui.services.tickets import TicketService
 from gui.team import TeamRegistry
 from gui.team.sync import TeamSync
@@ -174,3 +175,16 @@ def test_the_filter_asks_the_team_registry_and_its_matches_join_the_list(qtbot, 
         sync.stop()
     finally:
         store.close()
+
+
+def test_a_ticket_the_vendor_no_longer_has_is_marked_in_the_registry_not_deleted(team, sandbox):
+    alice, bob = team
+    alice.open(SPEC_TICKET)
+    bob.qtbot.waitUntil(lambda: alice.sync.waiting == 0, timeout=WAIT)
+    sandbox.faults.script(Fault(404, method="GET", path_prefix=f"/ticket/{SPEC_TICKET}",  # the vendor forgot it
+                                body=b'{"success": false, "error": "Ticket not found"}',
+                                content_type="application/json"))
+    with bob.qtbot.waitSignal(bob.controller.open_failed, timeout=WAIT):
+        bob.controller.open(SPEC_TICKET)
+    known = bob.sync.registry.snapshot(bob.client.base_url, SPEC_TICKET)
+    assert known is not None and known.vendor_missing

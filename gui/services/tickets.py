@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api import ApiError, NetworkError, ServerError, Status, Ticket, TogaClient
+from ..api import ApiError, NetworkError, NotFoundError, ServerError, Status, Ticket, TogaClient
 from ..store import Saved
 from ..tickets import Fetch, TicketRepository
 
@@ -95,7 +95,12 @@ class TicketService:
         """``fetch``: the token taken when the agent (or the planner) asked, on the UI thread; the answer is then
         ordered after everything asked for before, such as a removal, even if its worker started late."""
         fetch = fetch or self.tickets.begin_fetch(number)
-        ticket = self.client.get_ticket(number)
+        try:
+            ticket = self.client.get_ticket(number)
+        except NotFoundError:
+            if self.team is not None:
+                self.team.missing(number, fetch.at)  # the team's copy is marked, not deleted
+            raise
         saved = self.tickets.accept(fetch, ticket, seen=seen, join=join)
         if saved is not None and self.team is not None:
             self.team.publish(ticket, fetch.at)

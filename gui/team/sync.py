@@ -56,6 +56,15 @@ class TeamSync:
                 return  # the listener's reconnect sends it
         self.flush()
 
+    def missing(self, number: int, observed_at: datetime) -> None:
+        """The vendor answered 404 for a ticket: the team's copy is marked (kept) if the team knows it."""
+        if not self.online:
+            return
+        try:
+            self.registry.mark_missing(self.env, number, observed_at)
+        except TeamError as error:
+            self._offline(error)
+
     def flush(self) -> int:
         """Sends what waits; returns how many copies still wait (the database went away meanwhile)."""
         with self._lock:
