@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
-from . import __version__, logs
+from . import __version__, logs, single_instance
 from .api import ApiError
 from .connection import Connection, SandboxFaults
 from .controller import TicketController
@@ -29,7 +29,7 @@ from .crash import CrashReporter
 from .os_signals import StopOnSignals
 from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
-from .store import Change, LocalStore, Saved
+from .store import Change, Saved, open_store
 from .tasks import TaskRunner
 from .tickets import TicketRepository
 
@@ -92,7 +92,9 @@ class Desk(QObject):
         self.secrets = secrets
         self.demo = demo
         self.faults = faults
-        self.store = LocalStore(folder / STORE_FILE)
+        self.store, self.store_problem = open_store(folder / STORE_FILE)  # a damaged file is moved aside, in words
+        if self.store_problem:
+            log.warning("%s", self.store_problem)
         self.runner = TaskRunner()
         self.controller = TicketController(self.runner, parent=self)
         self.live = self.controller.live
@@ -127,6 +129,8 @@ class Desk(QObject):
             self.window.show_environment(self.profile.label, self._agent(self.profile))
         self.window.installEventFilter(self)
         self.window.show()
+        if self.store_problem:
+            self.window.notify(self.store_problem)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Paint:
@@ -318,13 +322,19 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
     crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
     desk: Desk | None = None
     stopper: StopOnSignals | None = None
+    claim: single_instance.Claim | None = None
     try:
         folder = Path(data_folder).resolve() if data_folder else data_dir()
+        claim = single_instance.claim(folder)  # first: a second launch must not touch this folder's log or store
+        if claim is None:  # a desk runs on this folder: it comes forward, this launch ends
+            crashes.uninstall()
+            return single_instance.hand_over(folder)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat) if data_folder else QSettings()
         crashes.log_file = logs.configure(folder / "logs", log_level)
         log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
         desk = Desk(folder, settings, Secrets(), demo=demo, log_file=crashes.log_file, faults=faults,
                     team_url=team_url)
+        claim.serve(lambda: single_instance.bring_forward(desk.window))
         stopper = StopOnSignals(desk.quit)
         desk.start()
     except Exception as error:  # a start that fails must say so, not vanish (no console when packaged)
@@ -334,6 +344,8 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
         if desk is not None:
             with contextlib.suppress(Exception):  # already failing; the first error is the one that matters
                 desk.shutdown()
+        if claim is not None:
+            claim.release()
         crashes.uninstall()
         return 1
     code = 1
@@ -341,6 +353,7 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
         code = app.exec()
     finally:
         clean = desk.shutdown()  # a second Ctrl+C meanwhile only queues another quit: the handler stays
+        claim.release()
         stopper.uninstall()
         crashes.uninstall()
     if not clean:
