@@ -252,3 +252,28 @@ def test_moving_aside_takes_the_wal_and_shm_along_and_never_overwrites_an_earlie
                      "togadesk.sqlite3.broken-20261201-213005-shm", "togadesk.sqlite3.broken-20261201-213005-wal"]
     assert (tmp_path / "togadesk.sqlite3.broken-20261201-213005-wal").read_text() == "first-wal"
     assert (tmp_path / "togadesk.sqlite3.broken-20261201-213005-2").read_text() == "second"
+
+
+def test_the_desk_on_a_damaged_database_starts_on_a_fresh_one_and_says_where_the_old_one_is(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from gui.app import STORE_FILE
+    from gui.app import Desk as AppDesk
+    from gui.settings import Secrets
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    filled(folder / STORE_FILE)
+    garbage_in_one_page("ticket")(folder / STORE_FILE)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    desk = AppDesk(folder, settings, Secrets(), demo=True)
+    qtbot.addWidget(desk.window)
+    try:
+        with qtbot.waitSignal(desk.ready, timeout=10_000):
+            desk.start()
+        [kept] = list(folder.glob(f"{STORE_FILE}.broken-*"))
+        shown = desk.window.list_banner.text() + desk.window.welcome.banner.text()
+        assert "could not be opened" in shown and str(kept) in shown and "Nothing was deleted" in shown
+    finally:
+        desk.window.close()
+        assert desk.shutdown()
