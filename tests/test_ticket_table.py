@@ -6,8 +6,9 @@ import random
 
 from PySide6.QtCore import Qt
 
+from gui import ticket_index
 from gui.models import ticket_table
-from gui.models.ticket_table import _SORT_KEYS, HEADERS, NUMBER, SUBJECT, TicketTableModel
+from gui.models.ticket_table import _SORT_KEYS, HEADERS, NUMBER, REPLIES, SUBJECT, TicketTableModel
 from gui.store import TicketRow
 
 WORDS = ["printer", "office", "outlook", "password", "wifi", "battery", "boot", "screen", "keyboard"]
@@ -63,7 +64,7 @@ def reference(data: dict[int, TicketRow], column: int, order: Qt.SortOrder, text
 
 
 def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_scan_shows(qapp, monkeypatch):
-    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)  # idle-time copying caught at every stage
+    monkeypatch.setattr(ticket_index, "LAYOUT_SLICE", 7)  # idle-time copying caught at every stage
     rng = random.Random(11)
     data = {r.number: r for r in rows(300)}
     for i, number in enumerate(list(data)[:60]):  # ties, unread rows, unknown statuses, NULs and newlines
@@ -108,7 +109,7 @@ def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_sc
 
 
 def test_a_row_changed_while_search_texts_are_laid_out_is_found_by_its_new_text(qapp, monkeypatch):
-    monkeypatch.setattr(ticket_table, "LAYOUT_SLICE", 7)
+    monkeypatch.setattr(ticket_index, "LAYOUT_SLICE", 7)
     data = rows(50)
     model = TicketTableModel()
     model.set_rows(data)
@@ -142,3 +143,59 @@ def test_rows_sorted_in_advance_for_another_order_are_sorted_again(qapp):
     model.sort(SUBJECT, Qt.SortOrder.AscendingOrder)  # the agent clicked a header while the list was read
     model.set_rows(data, ready)
     assert shown(model) == [row.number for row in sorted(data, key=_SORT_KEYS[SUBJECT])]
+
+
+def test_the_model_shows_its_ticket_index_and_keeps_qts_index(qapp):
+    model = TicketTableModel()
+    model.set_rows(rows(20))
+    assert isinstance(model.ticket_index, ticket_index.TicketIndex)
+    assert model.ticket_index.total() == model.total() == 20
+    assert model.index(0, NUMBER).data() == str(model.number_at(0))
+
+
+def test_a_change_in_place_is_one_data_changed_and_a_move_one_reset(qapp):
+    data = rows(30)
+    model = TicketTableModel()
+    model.set_rows(data)
+    model.sort(NUMBER, Qt.SortOrder.AscendingOrder)
+    changed, resets = [], []
+    model.dataChanged.connect(lambda top, bottom: changed.append((top.row(), bottom.row(), bottom.column())))
+    model.modelReset.connect(lambda: resets.append(1))
+    model.upsert(data[4]._replace(subject="new words", search="1004 new words"))  # same number: same place
+    assert changed == [(4, 4, len(HEADERS) - 1)] and not resets
+    assert model.index(4, SUBJECT).data() == "new words"
+    model.sort(SUBJECT, Qt.SortOrder.AscendingOrder)
+    model.upsert(data[5]._replace(subject="aaa first", search="1005 aaa first"))
+    assert resets == [1, 1] and model.number_at(0) == 1005
+
+
+def test_during_a_reset_the_view_still_reads_the_rows_it_painted(qapp):
+    data = rows(30)
+    model = TicketTableModel()
+    model.set_rows(data)
+    model.sort(NUMBER, Qt.SortOrder.AscendingOrder)
+    seen = []
+    model.modelAboutToBeReset.connect(lambda: seen.append(shown(model)))
+    model.sort(REPLIES, Qt.SortOrder.DescendingOrder)
+    before = shown(model)
+    model.upsert(data[0]._replace(replies=99))  # moves to the top
+    assert seen[-1] == before and shown(model)[0] == 1000
+    model.set_filter("boot")
+    assert seen[-1] == [1000, *[n for n in before if n != 1000]]
+
+
+def test_a_model_with_idle_work_owns_no_running_timer_and_may_go_away_before_it_is_done(qapp):
+    """A model freed by a garbage collection on a worker thread must not have a timer of its own running:
+    Qt cannot stop a timer from another thread and crashes when it next fires."""
+    from PySide6.QtCore import QTimer
+
+    model = TicketTableModel()
+    model.set_rows(rows(50))
+    assert model.ticket_index.has_work()
+    assert not [timer for timer in model.findChildren(QTimer) if timer.isActive()]
+    other = TicketTableModel()
+    other.set_rows(rows(50))
+    del model
+    for _ in range(100):
+        qapp.processEvents()
+    assert not other.ticket_index.has_work()  # the other model's idle work went on to the end

@@ -1,32 +1,58 @@
-"""The ticket list as a table model over plain ``TicketRow`` tuples.
+"""The ticket list as a Qt table model: a thin layer over ``gui.ticket_index.TicketIndex``.
 
-Filtering and sorting happen here in Python over the tuples, then one model reset:
-a QSortFilterProxyModel would call back into Python per row and per comparison
-(measured 0.7-2 s per keystroke at 100,000 rows, against 6-19 ms this way).
-
-At 100,000 rows the loops themselves matter, so no Python code runs per row: sort keys are
-plain ints or strings made once per column (Python compares those far faster than tuples),
-filtering is ``map``/``compress`` over search texts copied side by side in memory, and the
-last few sorted orders and filter results are kept, so backspacing and flipping a column
-back cost nothing (tests/benchmarks/run.py has the figures).
+The index (no Qt) holds the rows, the sort orders and the filter results and does all of the
+work in plain Python loops at C speed (its docstring says how); this model turns its answers
+into display text, tooltips, colours and the signals a view needs: one model reset per
+filter, sort or moved row (cheap: the view only asks for the rows it paints), a targeted
+``dataChanged`` for a row that changed in place. A QSortFilterProxyModel would call back into
+Python per row and per comparison (measured 0.7-2 s per keystroke at 100,000 rows).
+Idle work the index has (laying out search texts, preparing sort keys) runs in its ``step()``
+from a zero-interval timer, a slice at a time: one timer for every model, owned by the
+application, so that a model holds no running timer of its own (a model freed by a garbage
+collection on a worker thread would otherwise stop a timer from the wrong thread, which
+Qt cannot do: it then crashes when the timer next fires).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
 from datetime import datetime
-from itertools import compress, repeat
-from operator import and_, attrgetter, contains, eq
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Slot
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from ..store import TicketRow
+from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
+    _SORT_KEYS,
+    ACTIVITY,
+    NUMBER,
+    PRIORITY,
+    PRIORITY_ORDER,
+    REPLIES,
+    REQUESTER,
+    STATUS,
+    STATUS_ORDER,
+    SUBJECT,
+    UNREAD,
+    SortedInAdvance,
+    TicketIndex,
+    Update,
+    sorted_in_advance,
+)
 
-UNREAD, NUMBER, SUBJECT, REQUESTER, STATUS, PRIORITY, REPLIES, ACTIVITY = range(8)
 HEADERS = ("", "#", "Subject", "Requester", "Status", "Priority", "Replies", "Last activity")
 HEADER_TIPS = (
     "Unread: changed on the server since you last looked",
@@ -42,36 +68,11 @@ STATUS_COLOURS = {  # (on a light background, on a dark one): readable in both p
     "AWAITING_USER": ("#6a1b9a", "#ce93d8"), "REVIEW": ("#00838f", "#4dd0e1"), "CLOSED": ("#616161", "#bdbdbd"),
 }
 UNKNOWN_STATUS_COLOUR = ("#37474f", "#cfd8dc")
-PRIORITY_ORDER = {"HIGH": 0, "NORMAL": 1, "LOW": 2}
-STATUS_ORDER = {name: i for i, name in enumerate(STATUS_COLOURS)}
 
-def _status_key(status: str) -> tuple[int, str]:
-    return STATUS_ORDER.get(status, 99), status
-
-
-def _priority_key(priority: str) -> tuple[int, str]:
-    return PRIORITY_ORDER.get(priority, 99), priority
-
-
-_SORT_KEYS = {
-    UNREAD: lambda r: (not r.unread, -r.number),
-    NUMBER: lambda r: r.number,
-    SUBJECT: lambda r: r.subject.casefold(),
-    REQUESTER: lambda r: (r.requester.casefold(), r.email.casefold()),
-    STATUS: lambda r: _status_key(r.status),
-    PRIORITY: lambda r: _priority_key(r.priority),
-    REPLIES: lambda r: r.replies,
-    ACTIVITY: lambda r: r.last_activity,
-}
-
-_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH = map(
-    attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search"))
-_FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgetter("last_activity")}
-_KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # columns whose keys depend on every row, not one
-_SEPARATOR = "\0"
-ORDERS_KEPT = 2  # sorted orders kept (about 12 MB each at 100,000 rows): flipping back and forth is free
-LAYOUT_SLICE = 5_000  # search texts copied per turn of the event loop (about 2 ms)
-RESULTS_KEPT = 24  # filter results kept per order: backspacing to an earlier text is free
+_DISPLAY, _TOOLTIP, _FONT, _ALIGNMENT, _FOREGROUND, _ACCESSIBLE = (int(role) for role in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.AccessibleTextRole))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def local_time(iso: str) -> str:
@@ -83,31 +84,34 @@ def local_time(iso: str) -> str:
         return iso
 
 
+def _requester(row: TicketRow) -> str:
+    return f"{row.requester} <{row.email}>" if row.email and row.requester != row.email else row.requester
+
+
+_SHOWN: tuple[Callable[[TicketRow], str], ...] = (  # each column's text, by column
+    lambda r: "●" if r.unread else "",
+    lambda r: str(r.number),
+    lambda r: r.subject,
+    _requester,
+    lambda r: r.status.replace("_", " ").title() if r.status else "",
+    lambda r: r.priority.title(),
+    lambda r: str(r.replies),
+    lambda r: local_time(r.last_activity),
+)
+
+
 class TicketTableModel(QAbstractTableModel):
+    """The ticket list for a QTableView. ``ticket_index`` is the TicketIndex it shows (``index`` is Qt's)."""
+
     def __init__(self, parent: Any = None):
         super().__init__(parent)
-        self._all: dict[int, TicketRow] = {}
-        self._base: list[TicketRow] = []  # the same rows in the dict's order
-        self._position: dict[int, int] = {}  # ticket number -> position in _base
-        self._keys: dict[int, list[Any]] = {}  # column -> each row's sort key, by position in _base
-        # Rows and their search texts side by side: (column, descending) -> the rows in that order ...
-        self._orders: dict[tuple[int, bool], tuple[list[TicketRow], list[str] | _LazySearch]] = {}
-        # ... the current order (None = stale) ...
-        self._sorted: tuple[list[TicketRow], list[str] | _LazySearch] | None = None
-        self._results: dict[tuple[str, str, str], tuple[list[TicketRow], Any]] = {}  # ... and filter results
-        self._shown: list[TicketRow] = []
-        self._shown_search: list[str] | _LazySearch = []
-        self._unread = 0
-        self._layout_timer = QTimer(self)
-        self._layout_timer.setInterval(0)
-        self._layout_timer.timeout.connect(self._lay_out_texts)
-        self._text = ""
-        self._status = ""
-        self._priority = ""
-        self._sort_column = ACTIVITY
-        self._sort_order = Qt.SortOrder.DescendingOrder
+        self.ticket_index = TicketIndex()
+        # What the view is shown: the index never changes this list in place, so during a reset's
+        # modelAboutToBeReset the view still reads the rows it painted.
+        self._base, self._shown = self.ticket_index.view()
         self._bold = QFont()
         self._bold.setBold(True)
+        self._colours: dict[tuple[str, bool], QColor] = {}
 
     # ------------------------------------------------------------- Qt model
 
@@ -127,322 +131,146 @@ class TicketTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # A repaint asks seven roles of each visible cell: those not answered return at once.
+        answer = _ANSWERS.get(role)
+        if answer is None or not index.isValid():
             return None
-        row = self._shown[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == UNREAD:
-                return "Unread: changed since you last looked" if row.unread else "Read"
-            # Qt renders a tooltip that looks like markup as rich text: escape server text.
-            return "<p>" + html.escape(self._display(row, column)) + "</p>"
+        return answer(self, index)
 
-        if role == Qt.ItemDataRole.FontRole and row.unread:
-            return self._bold
-        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
-            return QColor(STATUS_COLOURS.get(row.status, UNKNOWN_STATUS_COLOUR)[dark])
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (NUMBER, REPLIES):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = self._display(row, column)
-            return "unread" if column == UNREAD and row.unread else text
-        if role == NUMBER_ROLE:
-            return row.number
-        if role == ROW_ROLE:
-            return row
-        return None
+    def _number(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        return self._base[self._shown[index.row()]].number
 
-    @staticmethod
-    def _display(row: TicketRow, column: int) -> str:
+    def _row(self, index: QModelIndex | QPersistentModelIndex) -> TicketRow:
+        return self._base[self._shown[index.row()]]
+
+    def _display(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        return _SHOWN[index.column()](self._base[self._shown[index.row()]])
+
+    def _font(self, index: QModelIndex | QPersistentModelIndex) -> QFont | None:
+        return self._bold if self._base[self._shown[index.row()]].unread else None
+
+    def _alignment(self, index: QModelIndex | QPersistentModelIndex) -> int | None:
+        return _RIGHT if index.column() in (NUMBER, REPLIES) else None
+
+    def _foreground(self, index: QModelIndex | QPersistentModelIndex) -> QColor | None:
+        if index.column() != STATUS:
+            return None
+        status = self._base[self._shown[index.row()]].status
+        dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        colour = self._colours.get((status, dark))
+        if colour is None:
+            colour = self._colours[(status, dark)] = QColor(STATUS_COLOURS.get(status, UNKNOWN_STATUS_COLOUR)[dark])
+        return colour
+
+    def _tooltip(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        row, column = self._row(index), index.column()
         if column == UNREAD:
-            return "●" if row.unread else ""
-        if column == NUMBER:
-            return str(row.number)
-        if column == SUBJECT:
-            return row.subject
-        if column == REQUESTER:
-            return f"{row.requester} <{row.email}>" if row.email and row.requester != row.email else row.requester
-        if column == STATUS:
-            return row.status.replace("_", " ").title() if row.status else ""
-        if column == PRIORITY:
-            return row.priority.title()
-        if column == REPLIES:
-            return str(row.replies)
-        if column == ACTIVITY:
-            return local_time(row.last_activity)
-        return ""
+            return "Unread: changed since you last looked" if row.unread else "Read"
+        # Qt renders a tooltip that looks like markup as rich text: escape server text.
+        return "<p>" + html.escape(_SHOWN[column](row)) + "</p>"
+
+    def _accessible(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        row, column = self._row(index), index.column()
+        return "unread" if column == UNREAD and row.unread else _SHOWN[column](row)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort_column, self._sort_order = column, order
-        self._sorted = None
-        self._apply()
+        self._show(self.ticket_index.sort(column, order == Qt.SortOrder.DescendingOrder))
 
     # ------------------------------------------------------------ our API
 
     def sort_key(self) -> tuple[int, bool]:
         """(column, descending) of the current order, for ``sorted_in_advance`` on a worker."""
-        return self._order_key()
+        return self.ticket_index.sort_key()
 
     def set_rows(self, rows: list[TicketRow], ready: SortedInAdvance | None = None) -> None:
         """All rows at once. ``ready``: these very rows already sorted on a worker (used if the order still holds)."""
-        self._all = {row.number: row for row in rows}
-        self._unread = sum(map(attrgetter("unread"), self._all.values()))
-        self._rebuild()
-        if ready is not None and ready.rows is rows and ready.key == self._order_key() and len(self._all) == len(rows):
-            column, _descending = ready.key
-            self._keys[column] = ready.keys
-            self._orders[ready.key] = ready.ordered, _LazySearch(ready.ordered)
-        self._apply()
+        self._show(self.ticket_index.set_rows(rows, ready))
 
     def upsert(self, row: TicketRow) -> None:
-        """One changed ticket: a targeted dataChanged when it stays in place, else a re-filter."""
-        old = self._all.get(row.number)
-        self._all[row.number] = row
-        if old == row:
-            return
-        self._unread += row.unread - (old is not None and old.unread)
-        if old is None:
-            self._rebuild()
-            self._apply()
-            return
-        in_place = self._matches(old) == self._matches(row) and self._key(old) == self._key(row)
-        position = self._index(self._shown, old) if in_place else None
-        self._replace(old, row, keep_order=in_place)
-        if position is not None:
-            self._shown[position] = row
-            if isinstance(self._shown_search, list):
-                self._shown_search[position] = row.search
-            self.dataChanged.emit(self.index(position, 0), self.index(position, len(HEADERS) - 1))
-            return
-        self._apply()
+        """One changed ticket: a targeted dataChanged when it stays in place, else a reset."""
+        self._show(self.ticket_index.upsert(row))
 
     def remove(self, number: int) -> None:
-        old = self._all.pop(number, None)
-        if old is not None:
-            self._unread -= old.unread
-            self._rebuild()
-            self._apply()
+        self._show(self.ticket_index.remove(number))
 
     def set_filter(self, text: str = "", status: str = "", priority: str = "") -> None:
-        text = text.strip().casefold()
-        # Typing more of the same word can only narrow the list: scan what is shown, not everything.
-        narrowing = (status, priority) == (self._status, self._priority) and text.startswith(self._text) \
-            and self._sorted is not None
-        self._text, self._status, self._priority = text, status, priority
-        self._apply(narrowing=narrowing)
+        self._show(self.ticket_index.set_filter(text, status, priority))
 
     def row_of(self, number: int) -> int | None:
-        row = self._all.get(number)
-        return None if row is None else self._index(self._shown, row)
+        return self.ticket_index.row_of(number)
 
     def number_at(self, row: int) -> int | None:
-        return self._shown[row].number if 0 <= row < len(self._shown) else None
+        return self.ticket_index.number_at(row)
 
     def rows(self) -> list[TicketRow]:
         """Every row held, filtered or not (what the store gave us)."""
-        return list(self._all.values())
+        return self.ticket_index.rows()
 
     def total(self) -> int:
-        return len(self._all)
+        return self.ticket_index.total()
 
     def unread_count(self) -> int:
         """Kept as rows change: the title and the count label ask after every keystroke."""
-        return self._unread
+        return self.ticket_index.unread_count()
 
     # ------------------------------------------------------------ internals
 
-    def _matches(self, row: TicketRow) -> bool:
-        return (
-            (not self._status or row.status == self._status)
-            and (not self._priority or row.priority == self._priority)
-            and (not self._text or self._text in row.search)
-        )
+    def _show(self, update: Update) -> None:
+        if update.reset:
+            self.beginResetModel()
+            self._base, self._shown = self.ticket_index.view()
+            self.endResetModel()
+        elif update.row is not None:
+            self._base, self._shown = self.ticket_index.view()
+            self.dataChanged.emit(self.index(update.row, 0), self.index(update.row, len(HEADERS) - 1))
+        if self.ticket_index.has_work():
+            _IdleSteps.of_application().add(self)
 
-    def _key(self, row: TicketRow) -> Any:
-        return _SORT_KEYS.get(self._sort_column, _SORT_KEYS[NUMBER])(row)
+    def _step(self) -> bool:
+        """One slice of the index's idle work; False when it has none left."""
+        more = self.ticket_index.step()
+        self._base, self._shown = self.ticket_index.view()  # the same rows, perhaps now as a plain list
+        return more
 
-    @staticmethod
-    def _index(rows: list[TicketRow], row: TicketRow) -> int | None:
-        """Where ``row`` is in ``rows``: a C-level scan, about 2 ms at 100,000 rows."""
-        try:
-            return rows.index(row)
-        except ValueError:
-            return None
 
-    def _rebuild(self) -> None:
-        """Rows came or went: per-row lists in the dict's order afresh, every cached order and result dropped."""
-        self._base = list(self._all.values())
-        self._position = {row.number: i for i, row in enumerate(self._base)}
-        self._keys.clear()
-        self._orders.clear()
-        self._sorted = None
+class _IdleSteps(QObject):
+    """One zero-interval timer, a child of the application, giving each model with idle work a step per turn
+    of the event loop; models are held weakly and may go away (on any thread) at any time."""
 
-    def _replace(self, old: TicketRow, row: TicketRow, *, keep_order: bool) -> None:
-        """A changed row in its old place: patch the lists; the sorted order stays only if its sort key did not move."""
-        self._base[self._position[row.number]] = row
-        for column in list(self._keys):
-            if column in _KEYS_OF_THE_WHOLE:  # ranks and offsets may shift: computed afresh when next needed
-                del self._keys[column]
-            else:
-                self._keys[column][self._position[row.number]] = _column_keys(column, [row], [])[0]
-        self._orders.clear()
-        self._results.clear()  # other filters may see this row differently now
-        if keep_order and self._sorted is not None:
-            rows, searches = self._sorted
-            at = self._index(rows, old)
-            if at is not None:
-                rows[at] = row
-                searches[at] = row.search
-                return
-        self._sorted = None
+    _instance: _IdleSteps | None = None
 
-    def _order_key(self) -> tuple[int, bool]:
-        column = self._sort_column if self._sort_column in _SORT_KEYS else NUMBER
-        return column, self._sort_order == Qt.SortOrder.DescendingOrder
+    @classmethod
+    def of_application(cls) -> _IdleSteps:
+        steps = cls._instance
+        if steps is None or not shiboken6.isValid(steps):
+            steps = cls._instance = cls(QCoreApplication.instance())
+        return steps
 
-    def _sorted_rows(self) -> tuple[list[TicketRow], list[str]]:
-        """Every row in the current sort order with its search text; the last few orders are kept."""
-        column, descending = self._order_key()
-        cached = self._orders.pop((column, descending), None)
-        if cached is None:
-            keys = self._keys.get(column)
-            if keys is None:
-                keys = self._keys[column] = _column_keys(column, self._base, self._base)
-            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
-            rows = list(map(self._base.__getitem__, order))
-            cached = rows, _LazySearch(rows)
-        self._orders[(column, descending)] = cached
-        while len(self._orders) > ORDERS_KEPT:
-            del self._orders[next(iter(self._orders))]
-        return cached
+    def __init__(self, parent: QObject | None):
+        super().__init__(parent)
+        self._models: weakref.WeakSet[TicketTableModel] = weakref.WeakSet()
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
 
-    def _apply(self, *, narrowing: bool = False) -> None:
-        """Filters the sorted rows (sorting once per sort change or data change, not per keystroke).
-
-        A new order's search texts are then copied side by side in memory a slice at a time
-        while the event loop is idle; a keystroke before that is done scans them where they are.
-        """
-        if self._sorted is None:
-            self._sorted = self._sorted_rows()
-            self._results.clear()
-            narrowing = False
-        if isinstance(self._sorted[1], _LazySearch):
-            self._layout_timer.start()
-        wanted = (self._text, self._status, self._priority)
-        found = self._results.pop(wanted, None)
-        if found is None:
-            if not any(wanted):
-                found = self._sorted
-            else:
-                rows, searches = (self._shown, self._shown_search) if narrowing else self._sorted
-                searches = searches.texts() if isinstance(searches, _LazySearch) else searches
-                passed = list(self._mask(rows, searches))
-                found = list(compress(rows, passed)), list(compress(searches, passed))
-        self._results[wanted] = found
-        while len(self._results) > RESULTS_KEPT:
-            del self._results[next(iter(self._results))]
-        self.beginResetModel()
-        self._shown = list(found[0])
-        self._shown_search = found[1] if isinstance(found[1], _LazySearch) else list(found[1])
-        self.endResetModel()
+    def add(self, model: TicketTableModel) -> None:
+        self._models.add(model)
+        if not self._timer.isActive():
+            self._timer.start()
 
     @Slot()
-    def _lay_out_texts(self) -> None:
-        searches = self._sorted[1] if self._sorted is not None else None
-        if not isinstance(searches, _LazySearch):
-            self._layout_timer.stop()
-            return
-        done = searches.step()
-        if done is not None:
-            self._sorted = self._sorted[0], done
-            self._orders[self._order_key()] = self._sorted
-            if self._shown_search is searches:
-                self._shown_search = done
-            self._layout_timer.stop()
-
-    def _mask(self, rows: list[TicketRow], searches: list[str]) -> Iterator[bool]:
-        """Whether each row passes the filter, in C-level loops (no Python code per row)."""
-        tests: list[Iterator[bool]] = []
-        if self._text:
-            tests.append(map(contains, searches, repeat(self._text)))
-        if self._status:
-            tests.append(map(eq, map(_STATUS, rows), repeat(self._status)))
-        if self._priority:
-            tests.append(map(eq, map(_PRIORITY, rows), repeat(self._priority)))
-        combined = tests[0]
-        for test in tests[1:]:
-            combined = map(and_, combined, test)
-        return combined
+    def _step(self) -> None:
+        for model in list(self._models):
+            if not shiboken6.isValid(model) or not model._step():
+                self._models.discard(model)
+        if not self._models:
+            self._timer.stop()
 
 
-class _LazySearch:
-    """The search texts of sorted rows while they are being copied side by side, a slice at a time."""
-
-    def __init__(self, rows: list[TicketRow]):
-        self._rows = rows
-        self._copied: list[str] = []
-
-    def texts(self) -> list[str]:
-        """Every text now: the copies made so far, then the rows' own."""
-        return self._copied + list(map(_SEARCH, self._rows[len(self._copied):]))
-
-    def __setitem__(self, at: int, text: str) -> None:
-        """A row changed in place (its row in ``rows`` is patched by the caller)."""
-        if at < len(self._copied):
-            self._copied[at] = text
-
-    def step(self) -> list[str] | None:
-        """Copies one more slice; the finished list once all are copied."""
-        start = len(self._copied)
-        self._copied.extend(_contiguous(list(map(_SEARCH, self._rows[start:start + LAYOUT_SLICE]))))
-        return self._copied if len(self._copied) >= len(self._rows) else None
-
-
-def _contiguous(texts: list[str]) -> list[str]:
-    """Copies of ``texts`` laid out one after another in memory, which makes scanning them much faster.
-
-    Falls back to the texts themselves if one contains the separator.
-    """
-    parts = _SEPARATOR.join(texts).split(_SEPARATOR)
-    return parts if len(parts) == len(texts) else texts
-
-
-@dataclass(frozen=True)
-class SortedInAdvance:
-    rows: list[TicketRow]
-    key: tuple[int, bool]
-    keys: list[Any]
-    ordered: list[TicketRow]
-
-
-def sorted_in_advance(rows: list[TicketRow], key: tuple[int, bool]) -> SortedInAdvance:
-    """The model's sort of ``rows`` done ahead, on a worker (plain Python, no Qt): a long list then reaches
-    the UI thread ready to show. ``key`` is the model's ``sort_key()`` when the read began."""
-    column, descending = key
-    keys = _column_keys(column, rows, rows)
-    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
-    return SortedInAdvance(rows, key, keys, list(map(rows.__getitem__, order)))
-
-
-def _column_keys(column: int, rows: list[TicketRow], every: list[TicketRow]) -> list[Any]:
-    """Sort keys for ``rows`` that order exactly as ``_SORT_KEYS[column]`` does but compare as plain ints or str.
-
-    Python's sort compares plain ints and strings much faster than tuples. ``every`` is all the
-    rows, for keys that depend on the whole set (ranks of statuses, the largest number).
-    """
-    if column == UNREAD:  # unread first, then the newest number: (not unread, -number) as one int
-        top = max(map(_NUMBER, every), default=0) + 1
-        return [(0 if r.unread else top) - r.number for r in rows]
-    if column == SUBJECT:
-        return list(map(str.casefold, map(_SUBJECT, rows)))
-    if column == REQUESTER:  # NUL sorts before every character: as (requester, e-mail) unless a name holds a NUL
-        return list(map("{}\0{}".format, map(str.casefold, map(_REQUESTER, rows)),
-                        map(str.casefold, map(_EMAIL, rows))))
-    if column in (STATUS, PRIORITY):  # few distinct values: each one's rank in the original order
-        field, key = (_STATUS, _status_key) if column == STATUS else (_PRIORITY, _priority_key)
-        ranks = {value: i for i, value in enumerate(sorted(set(map(field, every)), key=key))}
-        return list(map(ranks.__getitem__, map(field, rows)))
-    return list(map(_FIELD_OF.get(column, _NUMBER), rows))
+# role -> how the model answers it (functions, not bound methods: the model holds no cycle through them)
+_ANSWERS: dict[int, Callable[[TicketTableModel, QModelIndex | QPersistentModelIndex], Any]] = {
+    _DISPLAY: TicketTableModel._display, _FONT: TicketTableModel._font, _ALIGNMENT: TicketTableModel._alignment,
+    _FOREGROUND: TicketTableModel._foreground, _TOOLTIP: TicketTableModel._tooltip,
+    _ACCESSIBLE: TicketTableModel._accessible, int(NUMBER_ROLE): TicketTableModel._number,
+    int(ROW_ROLE): TicketTableModel._row,
+}
