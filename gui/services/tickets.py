@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api import ApiError, NetworkError, NotFoundError, ServerError, Status, Ticket, TogaClient
+from ..api import ApiError, NotFoundError, Status, Ticket, TogaClient
 from ..store import Saved
 from ..tickets import Fetch, TicketRepository
 
@@ -187,7 +187,7 @@ class TicketService:
                 seen.ticket_number, agent.email_address, message,
                 first_name=agent.first_name or None, last_name=agent.last_name or None,
             )
-        except (NetworkError, ServerError) as error:
+        except ApiError as error:  # any answer that does not prove the reply absent is checked
             if not error.maybe_applied:
                 raise
             landed = self._reply_landed(before, agent, message)
