@@ -80,6 +80,7 @@ class Desk:
 
     def close(self) -> None:
         self.controller.connect_to(None)
+        self.client.cancel()  # as quitting does: requests still waiting on a slow sandbox end at once
         assert self.runner.shutdown(5000)
         self.client.close()
         self.store.close()
@@ -393,7 +394,7 @@ def test_removing_a_ticket_only_forgets_it_here(desk, sandbox):
 
 
 def test_closing_the_window_while_requests_run_neither_crashes_nor_hangs(desk, sandbox):
-    sandbox.faults.latency_ms = 300
+    sandbox.faults.latency_ms = 100
     for number in sandbox.store.ticket_numbers()[:10]:
         desk.window.open_ticket_number(str(number))
     assert desk.runner.in_flight > 0
@@ -513,7 +514,7 @@ def test_the_new_ticket_dialog_cannot_be_closed_or_discarded_while_creating(desk
     dialog.edits["email_address"].setText("jane@example.com")
     dialog.edits["subject"].setText("Slow create")
     dialog.message.setPlainText("Body")
-    sandbox.faults.latency_ms = 300
+    sandbox.faults.latency_ms = 100
     with desk.qtbot.waitSignal(dialog.created, timeout=WAIT):
         dialog.create_button.click()
         dialog.reject()  # Esc while the server works: ignored
@@ -535,7 +536,7 @@ def test_a_reply_finishing_after_the_agent_moved_on_leaves_the_other_composer_al
     pane, detail = desk.window.list_pane, desk.window.detail
     pane.select(SPEC_TICKET)
     detail.composer.setPlainText("for the spec ticket")
-    sandbox.faults.latency_ms = 200
+    sandbox.faults.latency_ms = 80
     with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
         detail.send()
         pane.select(other)
@@ -552,7 +553,7 @@ def test_a_failure_after_the_agent_moved_on_is_still_shown(desk, sandbox):
     pane, detail = desk.window.list_pane, desk.window.detail
     pane.select(SPEC_TICKET)
     detail.composer.setPlainText("will fail")
-    sandbox.faults.latency_ms = 200
+    sandbox.faults.latency_ms = 50
     sandbox.faults.script(Fault(500, method="POST"))
     with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT):
         detail.send()
@@ -564,7 +565,7 @@ def test_a_failure_after_the_agent_moved_on_is_still_shown(desk, sandbox):
 def test_status_and_priority_wait_for_each_other(desk, sandbox):
     desk.open()
     detail = desk.window.detail
-    sandbox.faults.latency_ms = 200
+    sandbox.faults.latency_ms = 80
     detail.status_box.setCurrentIndex(detail.status_box.findData("REVIEW"))
     with desk.qtbot.waitSignal(detail.ticket_changed, timeout=WAIT):
         detail.status_box.activated.emit(detail.status_box.currentIndex())

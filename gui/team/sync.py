@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 PAGE = 500
 RETRY_S = 5.0  # a lost team database is tried again this often
 THREAD_NAME = "togadesk-team"
+STOP_WITHIN_S = 0.1  # the listener looks at its stop flag this often (quitting waits for it)
 
 
 class TeamSync:
@@ -150,9 +151,10 @@ class TeamSync:
                                        name=THREAD_NAME + "-ready", daemon=True)
             watcher.start()
             try:
-                self.registry.listen(lambda _event_id: woke(), self._stop, ready=ready)
+                self.registry.listen(lambda _event_id: woke(), self._stop, ready=ready, poll=STOP_WITHIN_S)
             except TeamError as error:
                 self._offline(error)
+                woke()  # the desk says so now, not at its next look
             finally:
                 ended.set()
                 ready.set()  # let the watcher end
