@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from .api import ApiError, NotFoundError, Ticket
 from .api import validation as v
-from .live_updates import LiveUpdates
+from .live_updates import LiveUpdates, plan_for
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
+from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
 from .store import Change
 from .tasks import BACKGROUND, TaskRunner, TaskScope
@@ -166,26 +168,34 @@ class TicketController(QObject):
         """The stored list, always read and sorted on a worker: the window paints before it is in."""
         self._loading = True
         self.list_loading.emit()
-        self.runner.submit(_read_sorted, self._repository, self.model.sort_key(),
+        self.runner.submit(_read_sorted, self._repository, self.model.sort_key(), self.live.policy,
                            on_done=self._list_read, on_error=self._list_read_failed)
 
     @Slot(object)
-    def _list_read(self, read: tuple[TicketRepository, SortedInAdvance]) -> None:
+    def _list_read(self, read: tuple[TicketRepository, SortedInAdvance, RefreshPlanner]) -> None:
         """The stored rows, merged with what happened while they were read: tickets opened or refreshed
         meanwhile keep their newer row, and tickets removed meanwhile stay removed."""
-        repository, ready = read
+        repository, ready, plan = read
         if repository is not self._repository:
             return  # an environment left meanwhile
         rows = ready.rows
-        newer = {row.number: row for row in self.model.rows()}
-        fresh = [newer.pop(row.number, row) for row in rows if not repository.is_removed(row.number)]
-        if len(fresh) != len(rows) or newer or any(a is not b for a, b in zip(fresh, rows, strict=True)):
+        held = self.model.rows()
+        if held or repository.has_removals:
+            newer = {row.number: row for row in held}
+            fresh = [newer.pop(row.number, row) for row in rows if not repository.is_removed(row.number)]
+            for row in rows:
+                if repository.is_removed(row.number):
+                    plan.forget(row.number)
+            now = time.monotonic()
+            for row in newer.values():
+                plan.track(row.number, row.status, now, fresh=False)
             fresh.extend(newer.values())
             self.model.set_rows(fresh)  # sorted before these changes: the model sorts the merged list itself
-        else:
+        else:  # the usual case, and the only long one: nothing happened meanwhile
+            fresh = rows
             self.model.set_rows(rows, ready)
         self._loading = False
-        self._watch(fresh)
+        self._watch(fresh, plan)
 
     @Slot(object)
     def _list_read_failed(self, error: ApiError) -> None:
@@ -197,10 +207,12 @@ class TicketController(QObject):
         if self._repository is not None:
             self._load_list()
 
-    def _watch(self, rows: list) -> None:
-        """The list is in: background refresh watches it (once connected), and the window hears of it."""
+    def _watch(self, rows: list, plan: RefreshPlanner | None = None) -> None:
+        """The list is in: background refresh watches it (once connected), and the window hears of it.
+        ``plan``: those rows' refresh plan, made on the worker that read them."""
         if self._service is not None:
-            self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes)
+            self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes,
+                                  planner=plan)
             self.live.set_on_screen(self._current)  # opened while the list was being read
             if self._team is not None and not self._team_timer.isActive():
                 self._team.start(self._team_woke.emit)
@@ -477,6 +489,9 @@ def _stored(write: Callable[..., None], *args: Any) -> str | None:
     return None
 
 
-def _read_sorted(repository: TicketRepository, order: tuple[int, bool]) -> tuple[TicketRepository, SortedInAdvance]:
-    """On a worker: SQLite, then the model's sort, so the UI thread only takes the rows in."""
-    return repository, sorted_in_advance(repository.rows(), order)
+def _read_sorted(repository: TicketRepository, order: tuple[int, bool],
+                 policy: RefreshPolicy) -> tuple[TicketRepository, SortedInAdvance, RefreshPlanner]:
+    """On a worker: SQLite, the model's sort and the background refresh's plan, so the UI thread only
+    takes them in (at 100,000 tickets each is a noticeable pause)."""
+    rows = repository.rows()
+    return repository, sorted_in_advance(rows, order), plan_for(rows, policy)

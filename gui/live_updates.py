@@ -79,11 +79,17 @@ class LiveUpdates(QObject):
 
     # ------------------------------------------------------------ set-up
 
+    @property
+    def policy(self) -> RefreshPolicy:
+        return self._policy
+
     def set_service(self, service: TicketService | None, rows: list[TicketRow] | None = None, *,
-                    scope: TaskScope | None = None, active_minutes: int = 5) -> None:
+                    scope: TaskScope | None = None, active_minutes: int = 5,
+                    planner: RefreshPlanner | None = None) -> None:
         """A new environment: a fresh plan, spread so nothing is due all at once.
 
-        ``rows`` are the tracked tickets the window has just loaded (read from the store once, not twice).
+        ``rows`` are the tracked tickets the window has just loaded (read from the store once, not twice);
+        ``planner`` their plan if it was made already (``plan_for`` on the worker that read them).
         """
         self._service = service
         self._scope = scope
@@ -95,11 +101,10 @@ class LiveUpdates(QObject):
         if service is None:
             self._timer.stop()
             return
-        now = time.monotonic()
-        rows = service.tickets.rows() if rows is None else rows
-        for row in rows:  # not fresh: no interval worked out per ticket, spread() places them all just below
-            self.planner.track(row.number, row.status, now, fresh=False)
-        self.planner.spread(now)
+        if planner is not None and planner.policy is self._policy:
+            self.planner = planner
+        else:
+            self.planner = plan_for(service.tickets.rows() if rows is None else rows, self._policy)
         self._last_sync = ""
         self._timer.start()
         self._report()
@@ -252,3 +257,14 @@ class LiveUpdates(QObject):
 
     def _status_of(self, number: int) -> str:
         return self._service.tickets.status_of(number) if self._service else Status.NEW_TICKET.value
+
+
+def plan_for(rows: list[TicketRow], policy: RefreshPolicy) -> RefreshPlanner:
+    """The background refresh's plan for these tickets, each due at a random point of its interval. Plain
+    Python: made on the worker that read a long list."""
+    planner = RefreshPlanner(policy)
+    now = time.monotonic()
+    for row in rows:  # not fresh: no interval worked out per ticket, spread() places them all just below
+        planner.track(row.number, row.status, now, fresh=False)
+    planner.spread(now)
+    return planner

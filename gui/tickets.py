@@ -153,6 +153,10 @@ class TicketRepository:
             return []
         return self.store.requester_tickets(self.env, ticket.email_address, ticket.ticket_number)
 
+    @property
+    def has_removals(self) -> bool:
+        return bool(self._removed)
+
     def is_removed(self, number: int) -> bool:
         return number in self._removed
 
