@@ -71,6 +71,7 @@ class TicketController(QObject):
         super().__init__(parent)
         self.runner = runner
         self.model = TicketTableModel(self)
+        self.agent_email = ""  # the agent's (Settings): the tickets they file are theirs in the "Mine" view
         self.live = LiveUpdates(runner, parent=self)
         self._service: TicketService | None = None
         self._repository: TicketRepository | None = None  # whose list the model holds (before a service, too)
@@ -472,7 +473,8 @@ class TicketController(QObject):
         self.runner.submit(task, number, **changes, scope=self._scope, on_done=on_done, on_error=on_error)
 
     def create(self, fields: dict[str, Any], *, on_done: Slot1, on_error: Slot1) -> None:
-        self.runner.submit(self._service.create, fields, scope=self._scope, on_done=on_done, on_error=on_error)
+        self.runner.submit(self._service.create, fields, self.agent_email, scope=self._scope, on_done=on_done,
+                           on_error=on_error)
 
     def created(self, ticket: Ticket) -> None:
         """A ticket the agent filed: it is listed, opened and watched."""

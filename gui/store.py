@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .api import Order, Ticket
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -88,6 +88,17 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (env, team)
     );
     """,
+    # Who the agent is to a ticket ("Mine"): its creator on this desk, and the e-mail of every reply's author.
+    # Backfilled from the snapshots (SQLite's lower() is ASCII-only; the next fetch stores Python's casefold).
+    5: """
+    ALTER TABLE ticket ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE ticket ADD COLUMN authors TEXT NOT NULL DEFAULT '';
+    UPDATE ticket SET authors = coalesce((
+        SELECT ' ' || group_concat(lower(json_extract(reply.value, '$.emailAddress')), ' ') || ' '
+        FROM json_each(ticket.snapshot, '$.replies') AS reply
+        WHERE json_extract(reply.value, '$.emailAddress') <> ''), '')
+    WHERE snapshot IS NOT NULL AND json_valid(snapshot);
+    """,
 }
 
 
@@ -104,6 +115,7 @@ class TicketRow(NamedTuple):
     last_activity: str  # ISO 8601 in UTC, sortable as text; '' when unknown
     unread: bool
     search: str  # lower-case text the filter looks in
+    people: str = ""  # " creator reply-author ... ": casefolded e-mails, each between spaces ("Mine" looks here)
 
 
 class OrderRow(NamedTuple):
@@ -156,19 +168,34 @@ def _row_values(ticket: Ticket) -> dict[str, Any]:
         "replies": len(ticket.replies),
         "last_activity": activity.astimezone(UTC).isoformat(timespec="seconds") if activity else "",
         "search": " ".join(t for t in texts if t).casefold(),
+        "authors": _authors(ticket),
     }
 
 
+def _authors(ticket: Ticket) -> str:
+    """The reply authors' e-mails, each between spaces, so that " me@x.co " is found and "ame@x.co" is not."""
+    emails = dict.fromkeys(e.strip().casefold() for r in ticket.replies if (e := r.email_address) and e.strip())
+    return f" {' '.join(emails)} " if emails else ""
+
+
+def person(email: str) -> str:
+    """How ``TicketRow.people`` holds an e-mail: what the "Mine" view looks for."""
+    email = email.strip().casefold()
+    return f" {email} " if email else ""
+
+
 _SELECT_ROWS = (
-    "SELECT number, subject, requester, email, status, priority, replies, last_activity, unread, search"
+    "SELECT number, subject, requester, email, status, priority, replies, last_activity, unread, search,"
+    " CASE created_by WHEN '' THEN authors ELSE ' ' || created_by || ' ' || authors END"
     " FROM ticket WHERE env=?"
 )
 _SELECT_ROW = _SELECT_ROWS + " AND number=?"
 
 
 def _to_row(record: sqlite3.Row | tuple) -> TicketRow:
-    number, subject, requester, email, status, priority, replies, activity, unread, search = record
-    return TicketRow(number, subject, requester, email, status, priority, replies, activity, bool(unread), search)
+    number, subject, requester, email, status, priority, replies, activity, unread, search, people = record
+    return TicketRow(number, subject, requester, email, status, priority, replies, activity, bool(unread), search,
+                     people)
 
 
 class LocalStore:
@@ -228,15 +255,20 @@ class LocalStore:
             return None
         return Ticket.from_json(json.loads(record[0]))
 
-    def save_snapshot(self, env: str, ticket: Ticket, *, seen: bool) -> Saved:
+    def save_snapshot(self, env: str, ticket: Ticket, *, seen: bool, created_by: str = "") -> Saved:
         """Stores what the server just said. ``seen`` when the agent is looking at it (clears unread).
+        ``created_by``: the e-mail of the agent who filed it on this desk (kept once known).
 
         A ticket the agent is not looking at becomes unread when it gained replies or changed
         status. An identical snapshot writes nothing.
         """
         snapshot = json.dumps(ticket.to_json(), ensure_ascii=False, sort_keys=True)
         values = _row_values(ticket)
+        creator = created_by.strip().casefold()
         with self._lock:
+            if creator:
+                self._db.execute("UPDATE ticket SET created_by=? WHERE env=? AND number=?",
+                                 (creator, env, ticket.ticket_number))
             old = self._db.execute(
                 "SELECT snapshot, unread, replies, status FROM ticket WHERE env=? AND number=?",
                 (env, ticket.ticket_number),
@@ -244,11 +276,11 @@ class LocalStore:
             if old is None:
                 self._db.execute(
                     "INSERT INTO ticket (env, number, subject, requester, email, status, priority, replies,"
-                    " last_activity, search, snapshot, fetched_at, unread, added_at)"
+                    " last_activity, search, snapshot, fetched_at, unread, added_at, authors, created_by)"
                     " VALUES (:env, :number, :subject, :requester, :email, :status, :priority, :replies,"
-                    " :last_activity, :search, :snapshot, :fetched_at, :unread, :added_at)",
+                    " :last_activity, :search, :snapshot, :fetched_at, :unread, :added_at, :authors, :created_by)",
                     {**values, "env": env, "number": ticket.ticket_number, "snapshot": snapshot,
-                     "fetched_at": _now(), "unread": int(not seen), "added_at": _now()},
+                     "fetched_at": _now(), "unread": int(not seen), "added_at": _now(), "created_by": creator},
                 )
                 return Saved(Change.NEW, self._row(env, ticket.ticket_number), len(ticket.replies), ticket=ticket)
             old_snapshot, old_unread, old_replies, old_status = old
@@ -263,7 +295,8 @@ class LocalStore:
             self._db.execute(
                 "UPDATE ticket SET subject=:subject, requester=:requester, email=:email, status=:status,"
                 " priority=:priority, replies=:replies, last_activity=:last_activity, search=:search,"
-                " snapshot=:snapshot, fetched_at=:fetched_at, unread=:unread WHERE env=:env AND number=:number",
+                " authors=:authors, snapshot=:snapshot, fetched_at=:fetched_at, unread=:unread"
+                " WHERE env=:env AND number=:number",
                 {**values, "env": env, "number": ticket.ticket_number, "snapshot": snapshot,
                  "fetched_at": _now(), "unread": int(unread)},
             )

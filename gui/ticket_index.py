@@ -75,15 +75,16 @@ _SORT_KEYS: dict[int, Callable[[TicketRow], Any]] = {
     ACTIVITY: lambda r: r.last_activity,
 }
 
-_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD = map(
-    attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search", "unread"))
+_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD, _PEOPLE = map(
+    attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search", "unread", "people"))
 _FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgetter("last_activity")}
 _KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # keys that depend on every row (a new row: made afresh)
 _RANKED = (STATUS, PRIORITY)  # of those, keys that a changed value may invalidate (UNREAD's hang on numbers only)
 _RANKABLE = (SUBJECT, REQUESTER, ACTIVITY)  # str keys, often with few distinct values: ranked in idle time
-_NO_FILTER = ("", "", "")
+_NO_FILTER = ("", "", "", "")
 
-Filter = tuple[str, str, str]  # (text, status, priority): text already stripped and casefolded
+# (text, status, priority, person): text stripped and casefolded; person as ``store.person`` makes it ("Mine")
+Filter = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -246,9 +247,9 @@ class TicketIndex:
         return self._unread
 
     def matches(self, row: TicketRow, wanted: Filter | None = None) -> bool:
-        text, status, priority = self._filter if wanted is None else wanted
+        text, status, priority, who = self._filter if wanted is None else wanted
         return (not status or row.status == status) and (not priority or row.priority == priority) \
-            and (not text or text in row.search)
+            and (not who or who in row.people) and (not text or text in row.search)
 
     # ------------------------------------------------------------ changing
 
@@ -278,8 +279,9 @@ class TicketIndex:
         self._use_order(key, order)
         return RESET
 
-    def set_filter(self, text: str = "", status: str = "", priority: str = "") -> Update:
-        self._filter = (text.strip().casefold(), status or "", priority or "")
+    def set_filter(self, text: str = "", status: str = "", priority: str = "", person: str = "") -> Update:
+        """``person``: only the tickets created or answered by this e-mail (``store.person`` form)."""
+        self._filter = (text.strip().casefold(), status or "", priority or "", person or "")
         self._shown = self._result(self._filter)
         return RESET
 
@@ -575,12 +577,12 @@ class TicketIndex:
         """The current order's rows that pass ``wanted``, from the smallest cached result they must be within."""
         found = self._results.pop(wanted, None)
         if found is None:
-            text, status, priority = wanted
+            text, status, priority, who = wanted
             if text:
                 within = self._within(wanted)
                 found = self._narrow(within, text=text)
             else:
-                found = self._narrow(self._order, status=status, priority=priority)
+                found = self._narrow(self._order, status=status, priority=priority, who=who)
         self._results[wanted] = found
         while len(self._results) > RESULTS_KEPT + 1:
             oldest = next(key for key in self._results if key != _NO_FILTER)
@@ -588,26 +590,28 @@ class TicketIndex:
         return found
 
     def _within(self, wanted: Filter) -> _Seq:
-        text, status, priority = wanted
+        text, *others = wanted
         best: _Seq | None = None
-        for (other_text, other_status, other_priority), result in self._results.items():
-            if (other_status, other_priority) == (status, priority) and other_text in text \
+        for (other_text, *other_others), result in self._results.items():
+            if other_others == others and other_text in text \
                     and (best is None or len(result.positions) < len(best.positions)):
                 best = result
-        return best if best is not None else self._result(("", status, priority))
+        return best if best is not None else self._result(("", *others))
 
-    def _narrow(self, within: _Seq, text: str = "", status: str = "", priority: str = "") -> _Seq:
+    def _narrow(self, within: _Seq, text: str = "", status: str = "", priority: str = "", who: str = "") -> _Seq:
         """The rows of ``within`` that pass, scanned in C-level loops (no Python code per row)."""
         texts, positions = within.search_texts(), within.plain()
         tests: list[Iterator[bool]] = []
         if text:
             tests.append(map(contains, texts, repeat(text)))
-        if status or priority:
+        if status or priority or who:
             rows = list(map(self.base.__getitem__, positions))
             if status:
                 tests.append(map(eq, map(_STATUS, rows), repeat(status)))
             if priority:
                 tests.append(map(eq, map(_PRIORITY, rows), repeat(priority)))
+            if who:
+                tests.append(map(contains, map(_PEOPLE, rows), repeat(who)))
         combined = tests[0]
         for test in tests[1:]:
             combined = map(and_, combined, test)

@@ -166,11 +166,13 @@ class TicketRepository:
         """Call just before the GET leaves."""
         return Fetch(number, next(self._sequence))
 
-    def accept(self, fetch: Fetch, ticket: Ticket, *, seen: bool, join: bool = False) -> Saved | None:
+    def accept(self, fetch: Fetch, ticket: Ticket, *, seen: bool, join: bool = False,
+               created_by: str = "") -> Saved | None:
         """Stores ``ticket`` if it is the newest copy the desk has heard of; None when it was dropped.
 
         ``seen``: the agent is looking at it (clears unread). ``join``: the agent asked for this ticket
         (opened it by number, filed it), which brings back a ticket removed before the fetch started.
+        ``created_by``: the agent filed it on this desk (their e-mail; the "Mine" view shows it).
         """
         number = ticket.ticket_number
         with self._lock:
@@ -184,7 +186,7 @@ class TicketRepository:
                 self.store.unremove(self.env, number)
             self._floor[number] = fetch.sequence
             self._fetched_at[number] = max(fetch.at, self._fetched_at.get(number, fetch.at))
-            saved = self.store.save_snapshot(self.env, ticket, seen=seen)
+            saved = self.store.save_snapshot(self.env, ticket, seen=seen, created_by=created_by)
             self._tell(saved)  # under the lock: listeners hear the changes in the order they were stored
         return saved
 

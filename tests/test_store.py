@@ -119,7 +119,7 @@ def test_a_version_1_database_is_migrated_keeping_its_tickets(tmp_path):
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 # ------------------------------------------------ a local database that cannot be opened is moved aside
@@ -277,3 +277,42 @@ def test_the_desk_on_a_damaged_database_starts_on_a_fresh_one_and_says_where_the
     finally:
         desk.window.close()
         assert desk.shutdown()
+
+
+# ------------------------------------------------ who the agent is to a ticket ("Mine")
+
+def test_a_row_names_its_creator_on_this_desk_and_every_reply_author_between_spaces(store):
+    answered = replace(ticket(1001), replies=[
+        Reply("On it", "Sam@Example.COM", "Sam", "Rivera", datetime(2026, 1, 1, 9, tzinfo=UTC)),
+        Reply("Thanks", "c@example.com", "Cara", "Client", datetime(2026, 1, 1, 10, tzinfo=UTC)),
+        Reply("Again", "sam@example.com", "Sam", "Rivera", datetime(2026, 1, 1, 11, tzinfo=UTC))])
+    store.save_snapshot("sandbox", answered, seen=True)
+    store.save_snapshot("sandbox", ticket(1002), seen=True, created_by=" Jane@Example.com ")
+    store.save_snapshot("sandbox", ticket(1002, subject="Edited"), seen=True)  # a later fetch keeps the creator
+
+    people = {row.number: row.people for row in store.tickets("sandbox")}
+    assert people[1001].split() == ["sam@example.com", "c@example.com"]
+    assert people[1001].startswith(" ") and people[1001].endswith(" ")
+    assert people[1002] == " jane@example.com "
+
+
+def test_a_version_4_database_learns_its_reply_authors_from_the_stored_snapshots(tmp_path):
+    import json as _json
+
+    from gui.store import _MIGRATIONS
+
+    path = tmp_path / "v4.sqlite3"
+    answered = ticket(1001, replies=1)
+    with sqlite3.connect(path) as db:
+        for step in range(1, 5):
+            db.executescript(_MIGRATIONS[step])
+        db.execute("PRAGMA user_version=4")
+        for number, snapshot in ((1001, _json.dumps(answered.to_json())), (1002, "not json"), (1003, None)):
+            db.execute("INSERT INTO ticket (env, number, snapshot, added_at) VALUES (?, ?, ?, ?)",
+                       ("sandbox", number, snapshot, "2026-01-01T00:00:00+00:00"))
+    store = LocalStore(path)
+    try:
+        assert {row.number: row.people for row in store.tickets("sandbox")} == {
+            1001: " c@example.com ", 1002: "", 1003: ""}
+    finally:
+        store.close()

@@ -84,8 +84,27 @@ def test_a_filter_shows_the_rows_whose_text_status_and_priority_match_in_the_sor
                                    ("b@x", "CLOSED", "NORMAL"), ("no such text", "", "")]:
         assert index.set_filter(text, status, priority) == RESET
         assert shown(index) == expected(data, ACTIVITY, True, text, status, priority), (text, status, priority)
-    assert index.filter() == ("no such text", "", "")
+    assert index.filter() == ("no such text", "", "", "")
     assert index.total() == 200
+
+
+def test_mine_shows_the_rows_that_name_the_agent_whole_with_any_filter_and_follows_changes():
+    rows = [make(n)._replace(people=people) for n, people in (
+        (1, " me@x.co "), (2, " me@x.co.uk "), (3, " ame@x.co "), (4, " c@x.co  me@x.co "), (5, ""))]
+    index = TicketIndex()
+    index.set_rows(rows)
+    index.sort(NUMBER, False)
+    index.set_filter(person=" me@x.co ")
+    assert shown(index) == [1, 4]
+    index.set_filter("printer", person=" me@x.co ")
+    assert shown(index) == [1, 4]
+    index.set_filter("printer", status="CLOSED", person=" me@x.co ")
+    assert shown(index) == []
+    index.set_filter(person=" me@x.co ")
+    index.upsert(rows[4]._replace(people=" me@x.co "))  # the agent answered #5
+    assert shown(index) == [1, 4, 5]
+    index.set_filter("printer")
+    assert shown(index) == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize("column", range(COLUMNS))

@@ -193,8 +193,8 @@ class TicketTableModel(QAbstractTableModel):
     def remove(self, number: int) -> None:
         self._show(self.ticket_index.remove(number))
 
-    def set_filter(self, text: str = "", status: str = "", priority: str = "") -> None:
-        self._show(self.ticket_index.set_filter(text, status, priority))
+    def set_filter(self, text: str = "", status: str = "", priority: str = "", person: str = "") -> None:
+        self._show(self.ticket_index.set_filter(text, status, priority, person))
 
     def row_of(self, number: int) -> int | None:
         return self.ticket_index.row_of(number)

@@ -91,7 +91,8 @@ class TicketService:
 
     # ------------------------------------------------------------ reading
 
-    def _fetch(self, number: int, *, seen: bool, join: bool, fetch: Fetch | None = None) -> tuple[Ticket, Saved | None]:
+    def _fetch(self, number: int, *, seen: bool, join: bool, fetch: Fetch | None = None,
+               created_by: str = "") -> tuple[Ticket, Saved | None]:
         """``fetch``: the token taken when the agent (or the planner) asked, on the UI thread; the answer is then
         ordered after everything asked for before, such as a removal, even if its worker started late."""
         fetch = fetch or self.tickets.begin_fetch(number)
@@ -101,7 +102,7 @@ class TicketService:
             if self.team is not None:
                 self.team.missing(number, fetch.at)  # the team's copy is marked, not deleted
             raise
-        saved = self.tickets.accept(fetch, ticket, seen=seen, join=join)
+        saved = self.tickets.accept(fetch, ticket, seen=seen, join=join, created_by=created_by)
         if saved is not None and self.team is not None:
             self.team.publish(ticket, fetch.at)
         return ticket, saved
@@ -142,12 +143,13 @@ class TicketService:
 
     # ------------------------------------------------------------ writing
 
-    def create(self, fields: dict[str, Any]) -> Ticket:
-        """Files a new ticket, then fetches it so the list shows what the server stored."""
+    def create(self, fields: dict[str, Any], created_by: str = "") -> Ticket:
+        """Files a new ticket, then fetches it so the list shows what the server stored.
+        ``created_by``: the agent's e-mail, so the ticket is in their "Mine" view."""
         number = self.client.create_ticket(**fields)
         self.tickets.delete_draft(NEW_TICKET_DRAFT, 0)
         try:
-            return self.open(number)
+            return self._fetch(number, seen=True, join=True, created_by=created_by)[0]
         except ApiError:
             # Created, but the follow-up GET failed: keep a minimal row rather than lose the number.
             ticket = Ticket(
@@ -155,7 +157,7 @@ class TicketService:
                 status=Status.NEW_TICKET, email_address=fields.get("email_address"),
                 first_name=fields.get("first_name"), last_name=fields.get("last_name"),
             )
-            self.tickets.accept(self.tickets.begin_fetch(number), ticket, seen=True, join=True)
+            self.tickets.accept(self.tickets.begin_fetch(number), ticket, seen=True, join=True, created_by=created_by)
             return ticket
 
     def check_collision(self, seen: Ticket) -> Collision | None:

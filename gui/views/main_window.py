@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         self.orders_tab.set_service(orders)
         self._environment = environment
         self.detail.set_service(agent)
+        self.list_pane.set_me(agent.email_address)
+        self.controller.agent_email = agent.email_address
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
             action.setEnabled(connected)
         self.pages.setCurrentWidget(self.tabs if listed else self.welcome)

@@ -31,6 +31,7 @@ from ..models.ticket_table import (
     UNREAD,
     TicketTableModel,
 )
+from ..store import person
 
 
 class TicketListPane(QWidget):
@@ -42,6 +43,13 @@ class TicketListPane(QWidget):
     def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+
+        self.view_box = QComboBox()
+        self.view_box.addItem("All tickets", ALL)
+        self.view_box.addItem("Mine", MINE)
+        self.view_box.setAccessibleName("View")
+        self._me = ""  # the agent's e-mail: "Mine" = the tickets they filed here or answered
+        self.set_me("")
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: number, subject, requester, e-mail, text")
@@ -88,6 +96,7 @@ class TicketListPane(QWidget):
         self.count_label.setAccessibleName("Ticket count")
 
         bar = QHBoxLayout()
+        bar.addWidget(self.view_box)
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.status_box)
         bar.addWidget(self.priority_box)
@@ -102,6 +111,7 @@ class TicketListPane(QWidget):
         self._debounce.setInterval(60)
         self._debounce.timeout.connect(self._apply_filter)
         self.filter_edit.textChanged.connect(self._debounce.start)
+        self.view_box.currentIndexChanged.connect(self._apply_filter)
         self.status_box.currentIndexChanged.connect(self._apply_filter)
         self.priority_box.currentIndexChanged.connect(self._apply_filter)
 
@@ -139,8 +149,21 @@ class TicketListPane(QWidget):
         self._open = number
         self._restore_selection(scroll=True)
 
+    def set_me(self, email: str) -> None:
+        """The agent's e-mail (Settings); without one there is no "Mine" to show."""
+        self._me = person(email)
+        mine = self.view_box.model().item(1)
+        mine.setEnabled(bool(self._me))
+        mine.setToolTip("" if self._me else "Set your e-mail address in Settings to see your tickets")
+        self.view_box.setToolTip("All: every ticket of this desk (in a team, the team's). Mine: the tickets you "
+                                 "filed or answered" + ("" if self._me else " (set your e-mail in Settings)"))
+        if not self._me and self.view_box.currentData() == MINE:
+            self.view_box.setCurrentIndex(0)
+        elif self.view_box.currentData() == MINE:
+            self._apply_filter()
+
     def clear_filters(self) -> None:
-        for box in (self.status_box, self.priority_box):
+        for box in (self.view_box, self.status_box, self.priority_box):
             box.blockSignals(True)
             box.setCurrentIndex(0)
             box.blockSignals(False)
@@ -178,7 +201,7 @@ class TicketListPane(QWidget):
     def _apply_filter(self) -> None:
         text = self.filter_edit.text()
         self.model.set_filter(phone_digits_query(text) or text, self.status_box.currentData(),
-                              self.priority_box.currentData())
+                              self.priority_box.currentData(), self._me if self.view_box.currentData() == MINE else "")
         self.searched.emit(text)
 
     @Slot()
@@ -216,6 +239,7 @@ class TicketListPane(QWidget):
             self.ticket_chosen.emit(number)
 
 
+ALL, MINE = "all", "mine"
 _PHONE = re.compile(r"[0-9 ().+/-]+")
 
 
