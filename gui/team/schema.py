@@ -15,6 +15,7 @@ from psycopg import sql
 
 SCHEMA = "togadesk"
 CHANNEL = "togadesk_events"  # NOTIFY payload: the event id only
+PRESENCE_CHANNEL = "togadesk_presence"  # NOTIFY payload: the ticket number whose presence changed
 DESK_ROLE = "togadesk_desk"
 RELAY_ROLE = "togadesk_relay"
 LOCK_CLASS = 7410  # advisory lock keys (LOCK_CLASS, n): 0 = migrations, hashtext(env) = event order
@@ -139,6 +140,69 @@ def _migration_1(conn: psycopg.Connection) -> list[str]:
     return [*done, "created tables ticket and event, the event triggers and the search indexes"]
 
 
+_PRESENCE_NOTIFY = f"""
+CREATE FUNCTION {SCHEMA}.presence_notify() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_notify('{PRESENCE_CHANNEL}', coalesce(NEW.number, OLD.number)::text);
+    RETURN NULL;
+END $$
+"""
+
+# Issue 16: assignment (in the registry only: the vendor has no assignee), presence, the relay's health.
+_TEAM_WORK = [
+    f"""ALTER TABLE {SCHEMA}.ticket
+        ADD COLUMN assignee    text,
+        ADD COLUMN assigned_at timestamptz,
+        ADD COLUMN assigned_by text""",
+    f"CREATE INDEX ticket_assignee ON {SCHEMA}.ticket (env, assignee)",
+    f"ALTER TABLE {SCHEMA}.event DROP CONSTRAINT event_kind_check",
+    f"""ALTER TABLE {SCHEMA}.event ADD CONSTRAINT event_kind_check
+        CHECK (kind IN ('added', 'changed', 'missing', 'assigned'))""",
+    # For 'assigned': {{"from": agent or null, "to": agent or null}}.
+    f"ALTER TABLE {SCHEMA}.event ADD COLUMN detail jsonb",
+    # Who is on a ticket now: a row per desk, kept alive by a heartbeat, gone when it expires.
+    f"""
+    CREATE TABLE {SCHEMA}.presence (
+        env        text        NOT NULL,
+        number     bigint      NOT NULL,
+        agent      text        NOT NULL,
+        name       text        NOT NULL DEFAULT '',
+        state      text        NOT NULL CHECK (state IN ('viewing', 'replying')),
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (env, number, agent)
+    )""",
+    f"CREATE INDEX presence_agent ON {SCHEMA}.presence (env, agent)",
+    _PRESENCE_NOTIFY,
+    # A heartbeat that changes nothing but the expiry notifies nobody.
+    f"""CREATE TRIGGER presence_came_or_went AFTER INSERT OR DELETE ON {SCHEMA}.presence
+        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.presence_notify()""",
+    f"""CREATE TRIGGER presence_changed AFTER UPDATE ON {SCHEMA}.presence
+        FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION {SCHEMA}.presence_notify()""",
+    f"REVOKE ALL ON FUNCTION {SCHEMA}.presence_notify() FROM PUBLIC",
+    # Each running relay's health; desks read it to know whether to poll themselves.
+    f"""
+    CREATE TABLE {SCHEMA}.relay (
+        env          text        NOT NULL,
+        relay_id     text        NOT NULL,
+        host         text        NOT NULL DEFAULT '',
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        leader       boolean     NOT NULL DEFAULT false,
+        last_poll    timestamptz,
+        last_webhook timestamptz,
+        lag_seconds  double precision,
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (env, relay_id)
+    )""",
+]
+
+
+def _migration_2(conn: psycopg.Connection) -> list[str]:
+    for statement in _TEAM_WORK:
+        conn.execute(statement)
+    return ["added assignment to tickets, the presence table with its NOTIFY, and the relay's health table"]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -148,12 +212,13 @@ class Migration:
 
 MIGRATIONS = [
     Migration(1, "tickets, the event log with NOTIFY, trigram search indexes", _migration_1),
+    Migration(2, "assignment, presence, relay health", _migration_2),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
-# What each role may do; nothing else is granted (no DELETE, TRUNCATE, ALTER, DROP, CREATE).
-# The relay polls the vendor and publishes like a desk; its election uses advisory locks, which
-# need no grant. The next issue adds the relay's own tables to this list.
+# What each role may do; nothing else is granted (no TRUNCATE, ALTER, DROP, CREATE; DELETE only of
+# presence rows). The relay polls the vendor and publishes like a desk; its election uses advisory
+# locks, which need no grant.
 GRANTS = [
     f"GRANT USAGE ON SCHEMA {SCHEMA} TO {{role}}",
     f"GRANT SELECT ON {SCHEMA}.schema_version TO {{role}}",
@@ -162,4 +227,15 @@ GRANTS = [
     f"GRANT USAGE ON SEQUENCE {SCHEMA}.event_id_seq TO {{role}}",
     f"GRANT EXECUTE ON FUNCTION {SCHEMA}.event_in_order(), {SCHEMA}.event_notify() TO {{role}}",
 ]
-ROLE_GRANTS = {DESK_ROLE: GRANTS, RELAY_ROLE: GRANTS}
+DESK_GRANTS = [
+    *GRANTS,
+    f"GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.presence TO {{role}}",
+    f"GRANT EXECUTE ON FUNCTION {SCHEMA}.presence_notify() TO {{role}}",
+    f"GRANT SELECT ON {SCHEMA}.relay TO {{role}}",
+]
+RELAY_GRANTS = [
+    *GRANTS,
+    f"GRANT SELECT ON {SCHEMA}.presence TO {{role}}",
+    f"GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.relay TO {{role}}",
+]
+ROLE_GRANTS = {DESK_ROLE: DESK_GRANTS, RELAY_ROLE: RELAY_GRANTS}

@@ -102,6 +102,12 @@ def _roles(conn: psycopg.Connection, registry: TeamRegistry) -> list[str]:
     return lines
 
 
+_ROLE_MAY = {
+    DESK_ROLE: "read and write tickets, append and read events, keep its own presence, read the relay's health",
+    RELAY_ROLE: "read and write tickets, append and read events, read presence, write its health",
+}
+
+
 def _grants(conn: psycopg.Connection) -> list[str]:
     lines = []
     with conn.transaction():
@@ -112,5 +118,5 @@ def _grants(conn: psycopg.Connection) -> list[str]:
             conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(dbname), ident))
             for grant in grants:
                 conn.execute(sql.SQL(grant.replace("{role}", "{}")).format(ident))
-            lines.append(f"{role} may read and write tickets, append and read events (no DELETE, ALTER, DROP)")
+            lines.append(f"{role} may {_ROLE_MAY[role]} (no ALTER, DROP, TRUNCATE; nothing outside the schema)")
     return lines
