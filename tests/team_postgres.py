@@ -108,6 +108,13 @@ class Cluster:
             f"host all {SUPERUSER} 127.0.0.1/32 trust\n"
             "host all all 127.0.0.1/32 scram-sha-256\n"
         )
+        self.resume()
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.root), *self._stop_command()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def resume(self) -> None:
+        """Starts the server (again, after ``pause``) on the same port and data."""
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
                    " -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
         done = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
@@ -115,9 +122,13 @@ class Cluster:
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-800:] if self.log.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()[-300:]} {log}")
-        self.watchdog = subprocess.Popen(
-            [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.root), *self._stop_command()],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def pause(self) -> None:
+        """Stops the server as an administrator would (fast: connections are cut), keeping its data."""
+        done = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                         "-t", str(TIMEOUT), "stop")
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {done.stderr.strip()[-300:]}")
 
     def _stop_command(self) -> list[str]:
         return [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-t", "10",
@@ -163,6 +174,26 @@ def postgres() -> Iterator[str]:
         unavailable(f"could not start a throwaway PostgreSQL: {exc}")
     try:
         yield cluster.conninfo
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[Cluster]:
+    """A cluster of this module's own, which a test may stop and start again (``pause``, ``resume``)."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get(ENV_VAR):
+            pytest.skip(f"stopping a server needs PostgreSQL's binaries here; {ENV_VAR} names one elsewhere")
+        unavailable("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)")
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+        cluster.stop()
+        unavailable(f"could not start a throwaway PostgreSQL: {exc}")
+    try:
+        yield cluster
     finally:
         cluster.stop()
 

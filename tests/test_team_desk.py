@@ -25,13 +25,14 @@ class TeamDesk(Desk):
 
     def __init__(self, qtbot, sandbox, tmp_path, team_url: str, name: str):
         self.team_url, self.name, self.sync = team_url, name, None
+        self.retry_s = 0.2  # a lost team database is tried again this soon (the app: every few seconds)
         super().__init__(qtbot, sandbox, tmp_path / name)
 
     def connect(self, service=None, label="Sandbox", *, wait=True) -> None:
         if service is None:
             self.repository = TicketRepository(self.store, "sandbox")
             registry = TeamRegistry(self.team_url, agent=f"{self.name}@team.example")
-            self.sync = TeamSync(registry, self.repository, self.client.base_url)
+            self.sync = TeamSync(registry, self.repository, self.client.base_url, retry_s=self.retry_s)
             service = TicketService(self.client, self.repository, landed_looks=QUICK_LOOKS, team=self.sync)
             self.service = service
         super().connect(service, label, wait=wait)
@@ -90,6 +91,19 @@ def test_a_desk_that_was_away_catches_up_through_the_log_without_duplicates(team
     bob.qtbot.waitUntil(lambda: all(bob.lists(n) for n in numbers), timeout=WAIT)
     assert bob.window.model.total() == len(numbers)
     assert sorted(bob.store.ticket_numbers("sandbox")) == sorted(numbers)
+
+
+def test_two_desks_opening_the_same_ticket_at_once_record_it_once(team, sandbox):
+    alice, bob = team
+    with alice.qtbot.waitSignals([alice.controller.opened, bob.controller.opened], timeout=WAIT):
+        alice.controller.open(SPEC_TICKET)  # both GETs and both publishes race
+        bob.controller.open(SPEC_TICKET)
+    alice.qtbot.waitUntil(lambda: alice.sync.waiting == 0 and bob.sync.waiting == 0, timeout=WAIT)
+    events, _ = alice.sync.registry.events_after(alice.client.base_url, 0)
+    assert [(e.number, e.kind) for e in events] == [(SPEC_TICKET, "added")]  # the later copy only moved its time
+    known = alice.sync.registry.snapshot(alice.client.base_url, SPEC_TICKET)
+    assert known.fetched_by in ("alice@team.example", "bob@team.example")
+    assert alice.window.model.total() == bob.window.model.total() == 1
 
 
 def test_an_older_copy_from_a_colleague_never_replaces_the_newer_one_here(team, sandbox):

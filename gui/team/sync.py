@@ -32,8 +32,9 @@ class TeamSync:
     """``env`` is the vendor server's key in the registry (its URL): every desk of the team on that server
     shares it. Publishing may be called from any worker; ``catch_up`` from one worker at a time."""
 
-    def __init__(self, registry: TeamRegistry, tickets: TicketRepository, env: str):
+    def __init__(self, registry: TeamRegistry, tickets: TicketRepository, env: str, *, retry_s: float = RETRY_S):
         self.registry = registry
+        self.retry_s = retry_s
         self.tickets = tickets
         self.env = env
         self._team = registry.where  # whose cursor: one per team database
@@ -159,7 +160,7 @@ class TeamSync:
                 ended.set()
                 ready.set()  # let the watcher end
             watcher.join(1.0)
-            self._stop.wait(RETRY_S)
+            self._stop.wait(self.retry_s)
 
     def _when_ready(self, ready: threading.Event, ended: threading.Event, woke: Callable[[], None]) -> None:
         """Once listening, nothing can be missed: publish what waited, then catch up from the cursor."""
