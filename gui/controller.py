@@ -31,7 +31,7 @@ from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
 from .store import Change
 from .tasks import BACKGROUND, TaskRunner, TaskScope
-from .tickets import Removed, TicketEvent, TicketRepository
+from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 
 if TYPE_CHECKING:
     from .team.sync import TeamSync
@@ -80,6 +80,9 @@ class TicketController(QObject):
         self._current: int | None = None
         self._history_for: int | None = None  # whose requester's other tickets were asked for last
         self._loading = False
+        self._relisting = False  # the list is read again because a team catch-up stored many tickets
+        self._load_again = False  # many tickets were stored while the list was being read: read it again
+        self._since_load: set[int] = set()  # tickets the list took in while it was being read (newer than it)
         self._sending: dict[int, str | None] = {}  # ticket -> status to set with the reply (None: reply only)
         self._changing: dict[int, str] = {}  # ticket -> the field being changed
         # The ticket owner's changes, left here by whichever thread made them; taken in on the UI thread
@@ -167,7 +170,11 @@ class TicketController(QObject):
 
     def _load_list(self) -> None:
         """The stored list, always read and sorted on a worker: the window paints before it is in."""
+        if self._loading:
+            self._load_again = True
+            return
         self._loading = True
+        self._since_load.clear()
         self.list_loading.emit()
         self.runner.submit(_read_sorted, self._repository, self.model.sort_key(), self.live.policy,
                            on_done=self._list_read, on_error=self._list_read_failed)
@@ -180,7 +187,7 @@ class TicketController(QObject):
         if repository is not self._repository:
             return  # an environment left meanwhile
         rows = ready.rows
-        held = self.model.rows()
+        held = [row for row in self.model.rows() if row.number in self._since_load]
         if held or repository.has_removals:
             newer = {row.number: row for row in held}
             fresh = [newer.pop(row.number, row) for row in rows if not repository.is_removed(row.number)]
@@ -196,7 +203,16 @@ class TicketController(QObject):
             fresh = rows
             self.model.set_rows(rows, ready)
         self._loading = False
-        self._watch(fresh, plan)
+        self._since_load.clear()
+        if self._relisting and self.live.service is self._service is not None:
+            self.live.track_new(fresh)  # read again after a team catch-up: the refresh plan keeps its state
+            self.list_loaded.emit(fresh)
+        else:
+            self._watch(fresh, plan)
+        self._relisting = False
+        if self._load_again:
+            self._load_again = False
+            self._load_list()
 
     @Slot(object)
     def _list_read_failed(self, error: ApiError) -> None:
@@ -297,6 +313,12 @@ class TicketController(QObject):
                 self._apply_event(repository, event)
 
     def _apply_event(self, repository: TicketRepository, event: TicketEvent) -> None:
+        if isinstance(event, Relisted):
+            self._relisting = self._relisting or not self._loading
+            self._load_list()  # read and sorted on a worker, not patched in row by row here
+            if self._current in event.numbers and (ticket := repository.snapshot(self._current)) is not None:
+                self.ticket_shown.emit(ticket)
+            return
         if isinstance(event, Removed):
             self.model.remove(event.number)
             self.live.forget(event.number)
@@ -307,6 +329,8 @@ class TicketController(QObject):
         if repository.is_removed(event.row.number):
             return  # stored before the agent removed it; the removal follows
         self.model.upsert(event.row)
+        if self._loading:
+            self._since_load.add(event.row.number)
         if event.change is Change.NEW and self._service is not None:
             self.live.track_number(event.row.number)  # a colleague's ticket (or one heard of) is refreshed too
         if event.row.number == self._current and event.ticket is not None:

@@ -114,6 +114,20 @@ class LiveUpdates(QObject):
         self._on_screen = number
         self.planner.set_on_screen(number, time.monotonic())
 
+    @property
+    def service(self) -> TicketService | None:
+        return self._service
+
+    def track_new(self, rows: list[TicketRow]) -> None:
+        """Rows the list took in at once (a team catch-up): the ones not watched yet are, from now."""
+        if self._service is None:
+            return
+        now = time.monotonic()
+        for row in rows:
+            if not self.planner.tracks(row.number):
+                self.planner.track(row.number, row.status, now)
+        self._report()
+
     @Slot(object)
     def track_number(self, number: int) -> None:
         """A ticket fetched elsewhere (opened, created): plan its next check from now."""

@@ -51,7 +51,16 @@ class Removed:
     number: int
 
 
-TicketEvent = Saved | Removed
+@dataclass(frozen=True)
+class Relisted:
+    """Many tickets were stored at once (a team catch-up): the list is read again rather than patched row
+    by row on the UI thread."""
+
+    numbers: frozenset[int]
+
+
+TicketEvent = Saved | Removed | Relisted
+RELIST_OVER = 200  # a batch storing more tickets than this is told as one Relisted
 Listener = Callable[[TicketEvent], None]
 
 
@@ -193,18 +202,39 @@ class TicketRepository:
     def accept_published(self, ticket: Ticket, fetched_at: datetime, *, seen: bool) -> Saved | None:
         """A copy a colleague fetched at ``fetched_at`` (from the team registry): stored unless this desk holds
         one fetched later, the agent changed the ticket since, or removed it; None when dropped."""
-        number = ticket.ticket_number
         with self._lock:
-            if self._lanes.closed or number in self._removed:
-                return None
-            held = self._fetched_at.get(number)
-            if held is not None and held >= fetched_at:
-                return None
-            self._fetched_at[number] = fetched_at
-            self._floor[number] = next(self._sequence)  # answers asked for before this copy arrived are older
-            saved = self.store.save_snapshot(self.env, ticket, seen=seen)
-            self._tell(saved)
+            saved = self._take_published(ticket, fetched_at, seen)
+            if saved is not None:
+                self._tell(saved)
         return saved
+
+    def accept_published_many(self, copies: list[tuple[Ticket, datetime]], *, seen: bool) -> int:
+        """``accept_published`` for a page of copies, in one local transaction; a big page is told as one
+        ``Relisted``. Returns how many were stored."""
+        taken: list[Saved] = []
+        with self._lock:
+            with self.store.batch():
+                for ticket, fetched_at in copies:
+                    saved = self._take_published(ticket, fetched_at, seen)
+                    if saved is not None:
+                        taken.append(saved)
+            if len(taken) > RELIST_OVER:  # told after the commit, still under the lock: in stored order
+                self._tell(Relisted(frozenset(saved.row.number for saved in taken)))
+            else:
+                for saved in taken:
+                    self._tell(saved)
+        return len(taken)
+
+    def _take_published(self, ticket: Ticket, fetched_at: datetime, seen: bool) -> Saved | None:
+        number = ticket.ticket_number
+        if self._lanes.closed or number in self._removed:
+            return None
+        held = self._fetched_at.get(number)
+        if held is not None and held >= fetched_at:
+            return None
+        self._fetched_at[number] = fetched_at
+        self._floor[number] = next(self._sequence)  # answers asked for before this copy arrived are older
+        return self.store.save_snapshot(self.env, ticket, seen=seen)
 
     def wrote(self, number: int) -> None:
         """A change to ``number`` reached the server: every copy fetched before now is out of date."""

@@ -23,14 +23,16 @@ pytest_plugins = ["tests.team_postgres"]  # the postgres and team_schema fixture
 class TeamDesk(Desk):
     """A workstation of the test's sandbox, sharing its tickets through the team database at ``team_url``."""
 
-    def __init__(self, qtbot, sandbox, tmp_path, team_url: str, name: str):
-        self.team_url, self.name, self.sync = team_url, name, None
+    def __init__(self, qtbot, sandbox, tmp_path, team_url: str, name: str, listeners=()):
+        self.team_url, self.name, self.sync, self.listeners = team_url, name, None, listeners
         self.retry_s = 0.2  # a lost team database is tried again this soon (the app: every few seconds)
         super().__init__(qtbot, sandbox, tmp_path / name)
 
     def connect(self, service=None, label="Sandbox", *, wait=True) -> None:
         if service is None:
             self.repository = TicketRepository(self.store, "sandbox")
+            for listener in self.listeners:
+                self.repository.subscribe(listener)
             registry = TeamRegistry(self.team_url, agent=f"{self.name}@team.example")
             self.sync = TeamSync(registry, self.repository, self.client.base_url, retry_s=self.retry_s)
             service = TicketService(self.client, self.repository, landed_looks=QUICK_LOOKS, team=self.sync)
@@ -202,3 +204,25 @@ def test_a_ticket_the_vendor_no_longer_has_is_marked_in_the_registry_not_deleted
         bob.controller.open(SPEC_TICKET)
     known = bob.sync.registry.snapshot(bob.client.base_url, SPEC_TICKET)
     assert known is not None and known.vendor_missing
+
+
+def test_a_new_desk_lists_a_big_registry_by_its_tickets_not_its_whole_log(qtbot, sandbox, tmp_path, team_schema):
+    from gui.api import Ticket
+    from gui.tickets import RELIST_OVER
+
+    env, count = sandbox.url, RELIST_OVER + 50
+    with TeamRegistry(team_schema, agent="erin@team.example") as colleague:
+        moment = datetime.now(UTC)
+        for number in range(1, count + 1):
+            colleague.publish(env, Ticket(20_000_000 + number, subject=f"Team ticket {number}"), moment)
+        head = colleague.head(env)
+    told: list[str] = []
+    desk = TeamDesk(qtbot, sandbox, tmp_path, team_schema, "grace", listeners=[lambda e: told.append(type(e).__name__)])
+    try:
+        qtbot.waitUntil(lambda: desk.window.model.total() == count, timeout=WAIT)
+        assert told == ["Relisted"]  # stored in one go and read again on a worker, not patched in row by row
+        assert desk.store.team_cursor("sandbox", desk.sync.registry.where) == head
+        assert desk.window.model.unread_count() == 0  # the team's existing tickets are not news to a new desk
+        assert desk.window.list_pane.count_label.text() == f"{count} tickets"
+    finally:
+        desk.close()

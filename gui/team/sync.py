@@ -91,20 +91,27 @@ class TeamSync:
 
     def catch_up(self) -> int:
         """Reads the event log from this desk's cursor and takes in each changed ticket's newest copy;
-        returns how many copies the desk took. A first catch-up (cursor 0) lists the team's tickets as read."""
+        returns how many copies the desk took. A first catch-up (cursor 0) pages through the team's tickets
+        (listed as read) from the log's head taken before, so what changes meanwhile still comes as events."""
         with self._catching_up:
             store = self.tickets.store
             cursor = store.team_cursor(self.tickets.env, self._team)
             first = cursor == 0
             taken = 0
+            if first:  # the whole log could be millions of events: list the tickets instead, then follow the log
+                cursor = self.registry.head(self.env)
+                after = -1
+                while page := self.registry.tickets(self.env, after, PAGE):
+                    taken += self.tickets.accept_published_many([(k.ticket, k.fetched_at) for k in page], seen=True)
+                    after = page[-1].number
+                store.save_team_cursor(self.tickets.env, self._team, cursor)
             while True:
                 events, after = self.registry.events_after(self.env, cursor, PAGE)
                 if not events:
                     break
                 numbers = list(dict.fromkeys(e.number for e in events if e.kind in ("added", "changed")))
-                for known in self.registry.snapshots(self.env, numbers):
-                    if self.tickets.accept_published(known.ticket, known.fetched_at, seen=first) is not None:
-                        taken += 1
+                copies = [(k.ticket, k.fetched_at) for k in self.registry.snapshots(self.env, numbers)]
+                taken += self.tickets.accept_published_many(copies, seen=first)
                 cursor = after
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
             return taken
