@@ -36,6 +36,9 @@ class WebhookListener:
             server_version = "TOGaDesk-Webhooks"
             sys_version = ""
             timeout = 10  # a slow or idle client cannot hold a thread for long
+            # Headers and body go out in two writes; with Nagle on, the body waits for the sender's delayed
+            # ACK (about 40 ms per webhook on Linux), which a flood of webhooks on one connection adds up.
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 listener._handle(self)
