@@ -21,6 +21,8 @@ TOGaDesk Agent, a desktop helpdesk for Agilant's TOGaDesk ticketing and TOGa ord
   python main.py --smoke-test check this installation offscreen, in a temporary folder, and exit
   python main.py --team-setup postgresql://owner@host/db
                               create or update the team's PostgreSQL schema and roles, and exit
+  python main.py --relay --team postgresql://relay@host/db --server https://vendor.example
+                              the team's headless relay: vendor webhooks in, one poller for all desks
 
 The log is written to the app's data folder (Help > About shows where); its level comes from
 --log-level or the TOGADESK_LOG_LEVEL environment variable.
@@ -39,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="start offscreen against the built-in sandbox, make one signed call, exit 0 if all is well")
     mode.add_argument("--team-setup", metavar="URL",
                       help="apply the team registry's schema and roles to this PostgreSQL database (idempotent)")
+    mode.add_argument("--relay", action="store_true",
+                      help="run the team's headless relay (no window): needs --team and --server")
     box = parser.add_argument_group("sandbox options (with --sandbox; the fault options work with --demo too)")
     box.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     box.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
@@ -65,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="with --demo: use the sandbox already running at URL instead of starting one")
     desk.add_argument("--data-dir", metavar="DIR",
                       help="keep this desk's data and settings in DIR (a second desk on one computer, portable use)")
+    relay = parser.add_argument_group(
+        "relay options (with --relay; keys from TOGA_PUBLIC_KEY and TOGA_SECRET_KEY, the database password from "
+        "PGPASSFILE or PGPASSWORD; --host and --port give where webhooks are received)")
+    relay.add_argument("--path", default="/toga/webhook", help="the webhook path (default: /toga/webhook)")
+    relay.add_argument("--key-file", metavar="FILE",
+                       help="read TOGA_PUBLIC_KEY=... and TOGA_SECRET_KEY=... from FILE (readable only by its owner)")
     parser.add_argument("--log-level", default=_default_log_level(), choices=LOG_LEVELS,
                         help="how much to log (default: INFO, or TOGADESK_LOG_LEVEL)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -186,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     import truststore
 
     truststore.inject_into_ssl()  # TLS checks use the OS trust store (corporate CAs)
+    if args.relay:
+        from gui.relay.app import run as run_relay
+
+        return run_relay(args)
     if args.smoke_test:
         return run_smoke_test()
     return run_app(args)
