@@ -18,6 +18,9 @@ What it measures (reference in brackets, target after the colon):
 - team (needs PostgreSQL: a throwaway cluster, or TOGADESK_TEST_POSTGRES): one desk publishes, 20
   listening desks hold it, p50/p95 (target p95 < 250 ms); a desk away while 10,000 tickets changed
   catches up (target < 3 s). tests/benchmarks/team_search.py measures the registry's search.
+- relay (simulated time, no PostgreSQL needed): vendor requests in one hour of 1, 10 and 50 desks tracking
+  10,000 tickets, each desk polling for itself against the relay polling once for the team and each desk
+  only its ticket on screen [1 desk with the relay]: 50 desks <= 1.5x. See relay_load.py.
 - client: signed get_ticket [a plain requests GET of the same URL], 1 and 8 threads: <= 1.1x;
   the sandbox's requests/s on loopback with 8 client threads in another process.
 
@@ -485,6 +488,10 @@ def print_table(results: dict) -> None:
         else:
             print(f"{row['name']:44} {row['seconds']:.2f} s until all {row['listed']:,} are listed (target < 3 s; "
                   f"publishing them took {row['published_s']:.1f} s)")
+    if rows := results.get("relay"):
+        from tests.benchmarks.relay_load import print_rows
+
+        print_rows(rows)
     for row in results.get("client", []):
         extra = f"; 8 threads give {row['throughput_vs_1_thread']:.1f}x one" if "throughput_vs_1_thread" in row else ""
         extra += (f"; CPU per request: client {row['client_cpu_ms']:.2f} ms ({row['client_busy']:.0%} of a core),"
@@ -508,7 +515,7 @@ def quiet_qt() -> None:
     qInstallMessageHandler(handler)
 
 
-GROUPS = ["list", "ui", "startup", "client", "sandbox", "team"]
+GROUPS = ["list", "ui", "startup", "client", "sandbox", "team", "relay"]
 
 
 def main() -> int:
@@ -537,6 +544,10 @@ def main() -> int:
         from tests.benchmarks.team import bench_team
 
         results["team"] = bench_team(quick) or []
+    if "relay" in args.only:
+        from tests.benchmarks.relay_load import bench_relay_load
+
+        results["relay"] = bench_relay_load(quick)
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
