@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RELAY_POLICY = RefreshPolicy(budget_per_hour=3600.0, max_in_flight=4)
 MAX_RATE_PER_S = 4.0  # never more than this, whatever is overdue
 ROUND_S = 2.0  # a round ends after this long, so the loop's heartbeat and event reading go on
+BURST_S = 5.0  # up to this many seconds of the rate may go at once (a loop tick that came late)
 
 
 class Sink(Protocol):
@@ -61,7 +62,7 @@ class RelayPoller:
         self.rng = rng or random.Random()
         self.planner = RefreshPlanner(self.policy, self.rng)
         self.max_rate_per_s, self.round_s = max_rate_per_s, round_s
-        self._bucket = TokenBucket(max_rate_per_s, max(1.0, max_rate_per_s), clock)
+        self._bucket = TokenBucket(max_rate_per_s, max(1.0, max_rate_per_s * BURST_S), clock)
         self._deferred: list[int] = []  # handed out by the planner, waiting for the rate
         self._deferred_since = 0.0
         self.requests = 0
