@@ -1,10 +1,12 @@
 """The relay in this process, on a real sandbox, real HTTP and a real PostgreSQL: the vendor's webhooks become
-registry events a desk reads, forged ones change nothing, floods cost few GETs, a restart loses nothing."""
+registry events a desk reads, forged ones change nothing, floods cost few GETs, a restart loses nothing, and a
+catch-up never goes faster than the rate ceiling."""
 
 from __future__ import annotations
 
 import dataclasses
 import queue
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
 from gui.relay.app import Relay, RelayTimings
 from gui.relay.health import polling_relay, relay_health
+from gui.relay.poller import BURST_S, RegistrySink, RelayPoller
 from gui.sandbox import SandboxServer
 from gui.services.refresh import RefreshPolicy
 from gui.team import RELAY_ROLE, TeamRegistry
@@ -209,3 +212,24 @@ def test_the_relays_health_says_it_polls_and_a_clean_stop_says_it_no_longer_does
     assert polling_relay(desk.registry, desk.env) is None
     (row,) = relay_health(desk.registry, desk.env)
     assert not row.leader and row.relay_id == relay.relay_id
+
+
+# -- the poller in simulated time ---------------------------------------------------------------------------
+
+def test_a_catch_up_after_downtime_goes_at_the_rate_ceiling_and_lands_in_the_registry(sandbox, team_schema):
+    env = sandbox.url
+    numbers = sandbox.store.ticket_numbers()[:40]
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC).timestamp()]
+    with TeamRegistry(team_schema, agent="relay test") as registry, \
+            TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, timeout=5) as client:
+        poller = RelayPoller(client.get_ticket, RegistrySink(registry, env), clock=lambda: now[0],
+                             rng=random.Random(3), max_rate_per_s=2.0)
+        poller.track((n, "OPEN", now[0] - 7200) for n in numbers)  # all fetched two hours ago: all overdue
+        start = sandbox.requests_served
+        assert poller.poll() == 2.0 * BURST_S  # the burst the ceiling allows
+        assert poller.lag_seconds >= 0 and poller.last_round == now[0]
+        now[0] += 1.0
+        assert poller.poll() == 2  # then the rate: two a second
+        assert sandbox.requests_served - start == 2.0 * BURST_S + 2
+        stored = registry.snapshots(env, numbers)
+        assert len(stored) == 12 and all(t.fetched_by == "relay test" for t in stored)

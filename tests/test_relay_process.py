@@ -18,6 +18,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, Ticket
 from gui.relay.health import polling_relay, relay_health
+from gui.relay.keys import KeysError, load_keys
 from gui.team import RELAY_ROLE, TeamRegistry
 from tests.team_postgres import free_port, login_role, with_database
 
@@ -98,23 +99,18 @@ def test_without_keys_it_says_so_in_one_line_and_exits_non_zero(relay_url, sandb
     assert out == ""
 
 
-def test_a_key_file_others_can_read_is_refused_and_one_only_its_owner_reads_works(relay_url, sandbox, tmp_path):
+def test_a_key_file_others_can_read_is_refused_and_one_only_its_owner_reads_is_used(tmp_path):
     keys = tmp_path / "relay.keys"
-    keys.write_text(f"TOGA_PUBLIC_KEY={SAMPLE_PUBLIC_KEY}\nTOGA_SECRET_KEY={SAMPLE_SECRET_KEY}\n")
-    keys.chmod(0o644)
-    env = {k: v for k, v in relay_env().items() if not k.startswith("TOGA_")}
-    relay = start_relay(relay_url, sandbox.url, "--key-file", str(keys), env=env)
-    out, err = relay.communicate(timeout=WAIT)
-    assert out == "" and relay.returncode != 0 and err.count("\n") == 1 and "chmod 600" in err
-    assert SAMPLE_SECRET_KEY not in err
+    keys.write_text(f"# the relay's vendor keys\nTOGA_PUBLIC_KEY={SAMPLE_PUBLIC_KEY}\n"
+                    f"TOGA_SECRET_KEY='{SAMPLE_SECRET_KEY}'\n")
+    keys.chmod(0o640)
+    with pytest.raises(KeysError, match="chmod 600") as refused:
+        load_keys(str(keys), environ={})
+    assert SAMPLE_SECRET_KEY not in str(refused.value)
     keys.chmod(0o600)
-    relay = start_relay(relay_url, sandbox.url, "--key-file", str(keys), env=env)
-    try:
-        assert relay.stdout.readline().startswith(FIRST_LINE)
-        relay.send_signal(signal.SIGTERM)
-        assert relay.wait(WAIT) == 0
-    finally:
-        finish(relay)
+    assert load_keys(str(keys), environ={"TOGA_PUBLIC_KEY": "ignored"}) == (SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
+    with pytest.raises(KeysError, match="TOGA_PUBLIC_KEY and TOGA_SECRET_KEY"):
+        load_keys(None, environ={})
 
 
 def test_a_bad_database_url_is_one_line_without_its_password_and_a_non_zero_exit(sandbox):
