@@ -34,6 +34,7 @@ from .tasks import BACKGROUND, TaskRunner, TaskScope
 from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 
 if TYPE_CHECKING:
+    from .team import Assignment
     from .team.sync import TeamSync
 
 TEAM_SEARCH_MS = 250  # typing pause before the team's registry is searched
@@ -65,6 +66,9 @@ class TicketController(QObject):
     busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
     history_shown = Signal(object, object)  # (ticket number, [(number, subject, status)]): the requester's others
     team_state = Signal(str)  # "Team: connected", "Team: offline, N changes to send"; empty without a team
+    assignee_shown = Signal(object, str)  # (the open ticket, who has it in the team: '' nobody); team mode only
+    assignment_told = Signal(object, str, bool)  # (ticket, the outcome of Take/Give/Release in words, done)
+    teammates_found = Signal(object, object)  # (ticket, [agents seen in the team's log]) for "Give to..."
     _team_woke = Signal()  # from the team listener's thread: colleagues may have changed something
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
@@ -331,6 +335,8 @@ class TicketController(QObject):
         self.model.upsert(event.row)
         if self._loading:
             self._since_load.add(event.row.number)
+        if event.row.number == self._current and self._team is not None:
+            self.assignee_shown.emit(event.row.number, event.row.assignee)
         if event.change is Change.NEW and self._service is not None:
             self.live.track_number(event.row.number)  # a colleague's ticket (or one heard of) is refreshed too
         if event.row.number == self._current and event.ticket is not None:
@@ -345,6 +351,60 @@ class TicketController(QObject):
             self._current = number
             self.live.set_on_screen(number)
         self.current_changed.emit(number)
+        if number is not None and self._team is not None and self.tickets is not None:
+            row = self.tickets.row(number)
+            self.assignee_shown.emit(number, row.assignee if row else "")
+
+    # ------------------------------------------------------------ assignment (the team's registry only)
+
+    @property
+    def in_team(self) -> bool:
+        return self._team is not None
+
+    @property
+    def me(self) -> str:
+        """How the team's registry names this desk's agent (their e-mail, else their name)."""
+        return self._team.registry.agent if self._team is not None else ""
+
+    def take(self, number: int) -> None:
+        self._assign(number, self.me)
+
+    def release(self, number: int) -> None:
+        self._assign(number, None)
+
+    def give(self, number: int, to: str) -> None:
+        if to.strip():
+            self._assign(number, to.strip())
+
+    def find_teammates(self, number: int) -> None:
+        if self._team is not None:
+            self.runner.submit(self._team.teammates, scope=self._scope,
+                               on_done=lambda found: self.teammates_found.emit(number, found))
+
+    def _assign(self, number: int, to: str | None) -> None:
+        """Conditional on who has it as this desk last heard, so two agents taking it at once cannot both win."""
+        if self._team is None or self.tickets is None:
+            return
+        row = self.tickets.row(number)
+        expected = (row.assignee or None) if row else None
+        self.runner.submit(_assign_quietly, self._team, number, to, expected, scope=self._scope,
+                           on_done=lambda outcome: self._assigned(number, to, outcome))
+
+    def _assigned(self, number: int, to: str | None, outcome: tuple[Assignment | None, str]) -> None:
+        result, problem = outcome
+        if result is None:
+            words, done = f"Could not change who has #{number}: {problem}", False
+        elif not result.known:
+            words, done = (f"#{number} is not in the team's database yet: the desk sends it there once the team "
+                           "database answers; try again then."), False
+        elif result.done:
+            who = "you" if to == self.me else to
+            words, done = (f"#{number} is with {who} now." if to else f"#{number} is released: nobody has it."), True
+        else:
+            holder = "you" if result.assignee == self.me else result.assignee
+            words, done = (f"{holder} took #{number} first." if holder else
+                           f"#{number} was released meanwhile: nobody has it now."), False
+        self.assignment_told.emit(number, words, done)
 
     @Slot(object)
     def open(self, number: int) -> None:
@@ -504,6 +564,17 @@ class TicketController(QObject):
         """A ticket the agent filed: it is listed, opened and watched."""
         self.live.track_number(ticket.ticket_number)
         self.open(ticket.ticket_number)
+
+
+def _assign_quietly(team: TeamSync, number: int, to: str | None,
+                    expected: str | None) -> tuple[Assignment | None, str]:
+    """On a worker: the registry's answer, or its problem in words (a team database may be away)."""
+    from .team.errors import TeamError  # here: the solo desk never loads the team's modules
+
+    try:
+        return team.assign(number, to, expected), ""
+    except TeamError as error:
+        return None, str(error)
 
 
 def _stored(write: Callable[..., None], *args: Any) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from .api import Order, Ticket
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -100,6 +100,10 @@ _MIGRATIONS: dict[int, str] = {
         WHERE json_extract(reply.value, '$.emailAddress') <> ''), '')
     WHERE snapshot IS NOT NULL AND json_valid(snapshot);
     """,
+    # Who has the ticket in the team (the registry's own state: the vendor has no assignee).
+    6: """
+    ALTER TABLE ticket ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 
@@ -116,7 +120,8 @@ class TicketRow(NamedTuple):
     last_activity: str  # ISO 8601 in UTC, sortable as text; '' when unknown
     unread: bool
     search: str  # lower-case text the filter looks in
-    people: str = ""  # " creator reply-author ... ": casefolded e-mails, each between spaces ("Mine" looks here)
+    people: str = ""  # " assignee creator reply-author ... ": casefolded, each between spaces ("Mine" looks here)
+    assignee: str = ""  # the agent who took it in the team ('' : nobody)
 
 
 class OrderRow(NamedTuple):
@@ -187,16 +192,17 @@ def person(email: str) -> str:
 
 _SELECT_ROWS = (
     "SELECT number, subject, requester, email, status, priority, replies, last_activity, unread, search,"
-    " CASE created_by WHEN '' THEN authors ELSE ' ' || created_by || ' ' || authors END"
+    " CASE assignee WHEN '' THEN '' ELSE ' ' || lower(assignee) || ' ' END"
+    " || CASE created_by WHEN '' THEN authors ELSE ' ' || created_by || ' ' || authors END, assignee"
     " FROM ticket WHERE env=?"
 )
 _SELECT_ROW = _SELECT_ROWS + " AND number=?"
 
 
 def _to_row(record: sqlite3.Row | tuple) -> TicketRow:
-    number, subject, requester, email, status, priority, replies, activity, unread, search, people = record
+    number, subject, requester, email, status, priority, replies, activity, unread, search, people, assignee = record
     return TicketRow(number, subject, requester, email, status, priority, replies, activity, bool(unread), search,
-                     people)
+                     people, assignee)
 
 
 class LocalStore:
@@ -330,6 +336,13 @@ class LocalStore:
         with self._lock:
             record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()
         return None if record is None else _to_row(record)
+
+    def set_assignee(self, env: str, number: int, assignee: str | None) -> TicketRow | None:
+        """Who has the ticket in the team now; the new row, or None when it is not listed or already so."""
+        with self._lock:
+            changed = self._db.execute("UPDATE ticket SET assignee=? WHERE env=? AND number=? AND assignee<>?",
+                                       (assignee or "", env, number, assignee or "")).rowcount
+            return self._row(env, number) if changed else None
 
     def requester_tickets(self, env: str, email: str, exclude: int, limit: int = 50) -> list[TicketRow]:
         """This requester's other tickets on this desk (same e-mail, any case), newest first."""

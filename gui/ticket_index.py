@@ -75,16 +75,19 @@ _SORT_KEYS: dict[int, Callable[[TicketRow], Any]] = {
     ACTIVITY: lambda r: r.last_activity,
 }
 
-_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD, _PEOPLE = map(
-    attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search", "unread", "people"))
+_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD, _PEOPLE, _ASSIGNEE = map(
+    attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search", "unread", "people",
+                 "assignee"))
 _FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgetter("last_activity")}
 _KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # keys that depend on every row (a new row: made afresh)
 _RANKED = (STATUS, PRIORITY)  # of those, keys that a changed value may invalidate (UNREAD's hang on numbers only)
 _RANKABLE = (SUBJECT, REQUESTER, ACTIVITY)  # str keys, often with few distinct values: ranked in idle time
 _NO_FILTER = ("", "", "", "")
 
-# (text, status, priority, person): text stripped and casefolded; person as ``store.person`` makes it ("Mine")
+# (text, status, priority, person): text stripped and casefolded; person as ``store.person`` makes it ("Mine"),
+# or UNASSIGNED (nobody in the team has taken it)
 Filter = tuple[str, str, str, str]
+UNASSIGNED = "\0unassigned"
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,8 @@ class TicketIndex:
     def matches(self, row: TicketRow, wanted: Filter | None = None) -> bool:
         text, status, priority, who = self._filter if wanted is None else wanted
         return (not status or row.status == status) and (not priority or row.priority == priority) \
-            and (not who or who in row.people) and (not text or text in row.search)
+            and (not who or (not row.assignee if who == UNASSIGNED else who in row.people)) \
+            and (not text or text in row.search)
 
     # ------------------------------------------------------------ changing
 
@@ -610,7 +614,9 @@ class TicketIndex:
                 tests.append(map(eq, map(_STATUS, rows), repeat(status)))
             if priority:
                 tests.append(map(eq, map(_PRIORITY, rows), repeat(priority)))
-            if who:
+            if who == UNASSIGNED:
+                tests.append(map(not_, map(_ASSIGNEE, rows)))
+            elif who:
                 tests.append(map(contains, map(_PEOPLE, rows), repeat(who)))
         combined = tests[0]
         for test in tests[1:]:

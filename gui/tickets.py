@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -208,20 +208,27 @@ class TicketRepository:
                 self._tell(saved)
         return saved
 
-    def accept_published_many(self, copies: list[tuple[Ticket, datetime]], *, seen: bool) -> int:
+    def accept_published_many(self, copies: list[tuple[Ticket, datetime]], *, seen: bool,
+                              assignees: dict[int, str | None] | None = None) -> int:
         """``accept_published`` for a page of copies, in one local transaction; a big page is told as one
-        ``Relisted``. Returns how many were stored."""
-        taken: list[Saved] = []
+        ``Relisted``. ``assignees``: who has each ticket now, as the team's log says (its own order, not the
+        copies' fetch times). Returns how many tickets changed here."""
+        taken: dict[int, Saved] = {}
         with self._lock:
             with self.store.batch():
                 for ticket, fetched_at in copies:
                     saved = self._take_published(ticket, fetched_at, seen)
                     if saved is not None:
-                        taken.append(saved)
+                        taken[saved.row.number] = saved
+                for number, assignee in (assignees or {}).items():
+                    row = self.store.set_assignee(self.env, number, assignee)
+                    if row is not None:
+                        saved = taken.get(number)
+                        taken[number] = Saved(Change.SAME, row) if saved is None else replace(saved, row=row)
             if len(taken) > RELIST_OVER:  # told after the commit, still under the lock: in stored order
-                self._tell(Relisted(frozenset(saved.row.number for saved in taken)))
+                self._tell(Relisted(frozenset(taken)))
             else:
-                for saved in taken:
+                for saved in taken.values():
                     self._tell(saved)
         return len(taken)
 
@@ -235,6 +242,13 @@ class TicketRepository:
         self._fetched_at[number] = fetched_at
         self._floor[number] = next(self._sequence)  # answers asked for before this copy arrived are older
         return self.store.save_snapshot(self.env, ticket, seen=seen)
+
+    def assigned(self, number: int, assignee: str | None) -> None:
+        """The team's registry gave ``number`` to ``assignee`` (None: nobody); the list shows it at once."""
+        with self._lock:
+            row = self.store.set_assignee(self.env, number, assignee)
+            if row is not None:
+                self._tell(Saved(Change.SAME, row))
 
     def wrote(self, number: int) -> None:
         """A change to ``number`` reached the server: every copy fetched before now is out of date."""

@@ -5,11 +5,11 @@ permission and data problems all raise ``TeamError`` with a message fit for the 
 """
 
 from .errors import TeamError
-from .registry import RegistryTicket, TeamEvent, TeamRegistry, phone_digits
+from .registry import Assignment, RegistryTicket, TeamEvent, TeamRegistry, phone_digits
 from .schema import CHANNEL, DESK_ROLE, RELAY_ROLE, SCHEMA, SCHEMA_VERSION
 from .setup import setup_team
 
 __all__ = [
-    "CHANNEL", "DESK_ROLE", "RELAY_ROLE", "SCHEMA", "SCHEMA_VERSION", "RegistryTicket", "TeamError",
+    "CHANNEL", "DESK_ROLE", "RELAY_ROLE", "SCHEMA", "SCHEMA_VERSION", "Assignment", "RegistryTicket", "TeamError",
     "TeamEvent", "TeamRegistry", "phone_digits", "setup_team",
 ]

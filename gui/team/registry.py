@@ -37,7 +37,8 @@ MAX_NUMBER = 2**63 - 1
 _RETRIES = 5
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_COLUMNS = "env, number, snapshot, fetched_at, fetched_by, first_recorded_by, first_recorded_at, vendor_missing"
+_COLUMNS = ("env, number, snapshot, fetched_at, fetched_by, first_recorded_by, first_recorded_at, vendor_missing,"
+            " assignee")
 
 
 def phone_digits(text: str | None) -> str:
@@ -52,10 +53,11 @@ class TeamEvent:
     id: int
     env: str
     number: int
-    kind: str  # 'added' | 'changed' | 'missing'
+    kind: str  # 'added' | 'changed' | 'missing' | 'assigned'
     changed_fields: tuple[str, ...]  # the snapshot's keys (the vendor's names) that differ, for 'changed'
     agent: str
     at: datetime
+    assignee: str | None = None  # for 'assigned': who has the ticket now (None: released)
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,20 @@ class RegistryTicket:
     first_recorded_by: str
     first_recorded_at: datetime
     vendor_missing: bool  # the vendor answered 404 for it; kept, not deleted
+    assignee: str | None = None  # the agent who took it (the registry's own: the vendor has no assignee)
 
     @property
     def number(self) -> int:
         return self.ticket.ticket_number
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The outcome of ``TeamRegistry.assign``: ``done``, and who has the ticket now either way."""
+
+    done: bool
+    assignee: str | None
+    known: bool = True  # False: the team has no record of this ticket (yet)
 
 
 class _Raced(Exception):
@@ -287,10 +299,44 @@ class TeamRegistry:
         self._append(conn, env, number, kind, fields)
         return True
 
-    def _append(self, conn: psycopg.Connection, env: str, number: int, kind: str, fields: list[str]) -> None:
+    def _append(self, conn: psycopg.Connection, env: str, number: int, kind: str, fields: list[str],
+                detail: dict[str, Any] | None = None) -> None:
         # The last write of its transaction: the event-order lock it takes is held until commit.
-        conn.execute("INSERT INTO togadesk.event (env, number, kind, changed_fields, agent)"
-                     " VALUES (%s, %s, %s, %s, %s)", (env, number, kind, fields, self.agent))
+        conn.execute("INSERT INTO togadesk.event (env, number, kind, changed_fields, agent, detail)"
+                     " VALUES (%s, %s, %s, %s, %s, %s)",
+                     (env, number, kind, fields, self.agent, None if detail is None else Jsonb(detail)))
+
+    def assign(self, env: str, number: int, to: str | None, *, expected: str | None) -> Assignment:
+        """Gives ticket ``number`` to agent ``to`` (None: releases it) if it is still with ``expected``
+        (None: nobody), as the desk last saw it. Atomic: of two agents taking one ticket at once, one wins
+        and the other learns who has it. An 'assigned' event records the change."""
+        if not 0 <= number <= MAX_NUMBER:
+            return Assignment(False, None, known=False)
+
+        def work(conn: psycopg.Connection) -> Assignment:
+            with conn.transaction():
+                row = conn.execute(
+                    """UPDATE togadesk.ticket SET assignee = %(to)s, assigned_at = now(), assigned_by = %(agent)s
+                        WHERE env = %(env)s AND number = %(number)s
+                          AND assignee IS NOT DISTINCT FROM %(expected)s AND assignee IS DISTINCT FROM %(to)s
+                        RETURNING number""",
+                    {"to": to, "agent": self.agent, "env": env, "number": number, "expected": expected}).fetchone()
+                if row is not None:
+                    self._append(conn, env, number, "assigned", ["assignee"], {"from": expected, "to": to})
+                    return Assignment(True, to)
+                held = conn.execute("SELECT assignee FROM togadesk.ticket WHERE env = %s AND number = %s",
+                                    (env, number)).fetchone()
+                if held is None:
+                    return Assignment(False, None, known=False)
+                return Assignment(held[0] == to, held[0])  # already theirs counts as done
+
+        return self._run(f"assign ticket {number}", work)
+
+    def teammates(self, env: str, limit: int = 2000) -> list[str]:
+        """Agents seen lately in the log of ``env`` (for "Give to..."), most recent first."""
+        rows = self._run("read the team's agents", lambda conn: conn.execute(
+            "SELECT agent FROM togadesk.event WHERE env = %s ORDER BY id DESC LIMIT %s", (env, limit)).fetchall())
+        return list(dict.fromkeys(r[0] for r in rows))
 
     def mark_missing(self, env: str, number: int, observed_at: datetime | None = None) -> bool:
         """Marks a ticket the vendor answered 404 for (observed at ``observed_at``, default now), keeping
@@ -320,9 +366,9 @@ class TeamRegistry:
         or a reconnect sees every event once: none missed, none twice."""
         def work(conn: psycopg.Connection) -> tuple[list[TeamEvent], int]:
             rows = conn.execute(
-                "SELECT id, env, number, kind, changed_fields, agent, at FROM togadesk.event"
+                "SELECT id, env, number, kind, changed_fields, agent, at, detail ->> 'to' FROM togadesk.event"
                 " WHERE env = %s AND id > %s ORDER BY id LIMIT %s", (env, cursor, limit)).fetchall()
-            events = [TeamEvent(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6]) for r in rows]
+            events = [TeamEvent(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7]) for r in rows]
             return events, (events[-1].id if events else cursor)
 
         return self._run("read the event log", work)
@@ -412,14 +458,14 @@ class TeamRegistry:
         return [self._row(row) for row in rows]
 
     def _row(self, row: tuple[Any, ...]) -> RegistryTicket:
-        env, number, snapshot, fetched_at, fetched_by, recorded_by, recorded_at, missing = row
+        env, number, snapshot, fetched_at, fetched_by, recorded_by, recorded_at, missing, assignee = row
         try:
             ticket = Ticket.from_json(snapshot)
         except ResponseError:
             ticket = None
         if ticket is None or ticket.ticket_number != number:
             raise TeamError(f"The team {self._where} holds a malformed snapshot of ticket {number}.")
-        return RegistryTicket(env, ticket, fetched_at, fetched_by, recorded_by, recorded_at, bool(missing))
+        return RegistryTicket(env, ticket, fetched_at, fetched_by, recorded_by, recorded_at, bool(missing), assignee)
 
     # -- live events -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from ..api import Ticket
 from ..tickets import TicketRepository
 from .errors import TeamError
-from .registry import TeamRegistry
+from .registry import Assignment, TeamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,9 @@ class TeamSync:
                 cursor = self.registry.head(self.env)
                 after = -1
                 while page := self.registry.tickets(self.env, after, PAGE):
-                    taken += self.tickets.accept_published_many([(k.ticket, k.fetched_at) for k in page], seen=True)
+                    taken += self.tickets.accept_published_many(
+                        [(k.ticket, k.fetched_at) for k in page], seen=True,
+                        assignees={k.number: k.assignee for k in page if k.assignee})
                     after = page[-1].number
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
             while True:
@@ -111,7 +113,8 @@ class TeamSync:
                     break
                 numbers = list(dict.fromkeys(e.number for e in events if e.kind in ("added", "changed")))
                 copies = [(k.ticket, k.fetched_at) for k in self.registry.snapshots(self.env, numbers)]
-                taken += self.tickets.accept_published_many(copies, seen=first)
+                assignees = {e.number: e.assignee for e in events if e.kind == "assigned"}  # the last one counts
+                taken += self.tickets.accept_published_many(copies, seen=first, assignees=assignees)
                 cursor = after
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
             return taken
@@ -126,6 +129,26 @@ class TeamSync:
             return 0
         return sum(self.tickets.accept_published(known.ticket, known.fetched_at, seen=True) is not None
                    for known in found)
+
+    def assign(self, number: int, to: str | None, expected: str | None) -> Assignment:
+        """Gives the ticket to ``to`` (None: releases it) if ``expected`` still has it; the list shows the
+        outcome at once (colleagues hear of it through the log). Raises TeamError when offline."""
+        try:
+            outcome = self.registry.assign(self.env, number, to, expected=expected)
+        except TeamError as error:
+            self._offline(error)
+            raise
+        if outcome.known:
+            self.tickets.assigned(number, outcome.assignee)
+        return outcome
+
+    def teammates(self) -> list[str]:
+        """Agents seen lately in the team's log (for "Give to..."); [] when offline."""
+        try:
+            return self.registry.teammates(self.env)
+        except TeamError as error:
+            self._offline(error)
+            return []
 
     def history(self, ticket: Ticket) -> list:
         """The requester's other tickets in the registry (same e-mail or phone); [] when it cannot answer."""

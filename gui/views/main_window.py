@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         controller.status_message.connect(self._status_message)
         controller.refresh_state.connect(self._refresh_state)
         controller.team_state.connect(self._team_state)
+        controller.assignment_told.connect(lambda _number, words, _done: self._status_message(words))
         self.detail.order_requested.connect(self.open_order)
         self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
         self.orders_tab.diagnostic_requested.connect(self.add_diagnostic)
@@ -119,6 +120,9 @@ class MainWindow(QMainWindow):
         self._environment = environment
         self.detail.set_service(agent)
         self.list_pane.set_me(agent.email_address)
+        self.list_pane.set_team(self.controller.in_team)
+        for action in (self.take_action, self.give_action, self.release_action):
+            action.setVisible(self.controller.in_team)
         self.controller.agent_email = agent.email_address
         for action in (self.new_action, self.open_action, self.refresh_action, self.remove_action, self.edit_action):
             action.setEnabled(connected)
@@ -227,6 +231,14 @@ class MainWindow(QMainWindow):
         self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
         ticket_menu.addAction(self.detail.send_action)
         ticket_menu.addAction(self.remove_action)
+        ticket_menu.addSeparator()
+        row = self.detail.team_row
+        self.take_action = self._action("Ta&ke it", "Ctrl+T", "Make the open ticket yours in the team", row.take)
+        self.give_action = self._action("&Give to…", "Ctrl+G", "Give the open ticket to a teammate", row.give)
+        self.release_action = self._action("Re&lease", "Ctrl+Shift+T", "Let go of the open ticket", row.release)
+        for action in (self.take_action, self.give_action, self.release_action):
+            action.setVisible(False)  # team mode only (assignment lives in the team's database)
+            ticket_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
         for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action,
                        self.orders_tab_action):

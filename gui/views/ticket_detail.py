@@ -33,6 +33,7 @@ from ..controller import TicketController
 from ..services.tickets import Agent, Collision
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
+from .team_row import TeamRow
 from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
 
 PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
@@ -107,6 +108,7 @@ class TicketDetailPane(QWidget):
         self.status_box.activated.connect(self._status_chosen)
         self.priority_box.activated.connect(self._priority_chosen)
 
+        self.team_row = TeamRow(controller)
         self.history_label = QLabel()
         self.history_label.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
         self.history_label.setWordWrap(True)
@@ -179,6 +181,7 @@ class TicketDetailPane(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.edit_button)
         header.addRow(controls)
+        header.addRow(self.team_row)
         header.addRow(self.orders_label)
         header.addRow(self.history_label)
         buttons = QHBoxLayout()

@@ -32,6 +32,7 @@ from ..models.ticket_table import (
     TicketTableModel,
 )
 from ..store import person
+from ..ticket_index import UNASSIGNED
 
 
 class TicketListPane(QWidget):
@@ -47,9 +48,11 @@ class TicketListPane(QWidget):
         self.view_box = QComboBox()
         self.view_box.addItem("All tickets", ALL)
         self.view_box.addItem("Mine", MINE)
+        self.view_box.addItem("Unassigned", UNASSIGNED_VIEW)
         self.view_box.setAccessibleName("View")
-        self._me = ""  # the agent's e-mail: "Mine" = the tickets they filed here or answered
+        self._me = ""  # the agent's e-mail: "Mine" = the tickets they took, filed here or answered
         self.set_me("")
+        self.set_team(False)
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: number, subject, requester, e-mail, text")
@@ -149,6 +152,14 @@ class TicketListPane(QWidget):
         self._open = number
         self._restore_selection(scroll=True)
 
+    def set_team(self, in_team: bool) -> None:
+        """Assignment lives in the team's registry: without a team there is no "Unassigned" view."""
+        index = self.view_box.findData(UNASSIGNED_VIEW)
+        self.view_box.model().item(index).setEnabled(in_team)
+        self.view_box.view().setRowHidden(index, not in_team)
+        if not in_team and self.view_box.currentData() == UNASSIGNED_VIEW:
+            self.view_box.setCurrentIndex(0)
+
     def set_me(self, email: str) -> None:
         """The agent's e-mail (Settings); without one there is no "Mine" to show."""
         self._me = person(email)
@@ -156,7 +167,8 @@ class TicketListPane(QWidget):
         mine.setEnabled(bool(self._me))
         mine.setToolTip("" if self._me else "Set your e-mail address in Settings to see your tickets")
         self.view_box.setToolTip("All: every ticket of this desk (in a team, the team's). Mine: the tickets you "
-                                 "filed or answered" + ("" if self._me else " (set your e-mail in Settings)"))
+                                 "took, filed or answered" + ("" if self._me else " (set your e-mail in Settings)")
+                                 + ". Unassigned: the team's tickets nobody has taken")
         if not self._me and self.view_box.currentData() == MINE:
             self.view_box.setCurrentIndex(0)
         elif self.view_box.currentData() == MINE:
@@ -201,8 +213,12 @@ class TicketListPane(QWidget):
     def _apply_filter(self) -> None:
         text = self.filter_edit.text()
         self.model.set_filter(phone_digits_query(text) or text, self.status_box.currentData(),
-                              self.priority_box.currentData(), self._me if self.view_box.currentData() == MINE else "")
+                              self.priority_box.currentData(), self._person())
         self.searched.emit(text)
+
+    def _person(self) -> str:
+        view = self.view_box.currentData()
+        return self._me if view == MINE else UNASSIGNED if view == UNASSIGNED_VIEW else ""
 
     @Slot()
     def _restore_selection(self, scroll: bool = False) -> None:
@@ -239,7 +255,7 @@ class TicketListPane(QWidget):
             self.ticket_chosen.emit(number)
 
 
-ALL, MINE = "all", "mine"
+ALL, MINE, UNASSIGNED_VIEW = "all", "mine", "unassigned"
 _PHONE = re.compile(r"[0-9 ().+/-]+")
 
 
