@@ -34,12 +34,14 @@ from .tasks import BACKGROUND, TaskRunner, TaskScope
 from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 
 if TYPE_CHECKING:
+    from .relay.health import RelayStatus
     from .team import Assignment
     from .team.sync import TeamSync
 
 TEAM_SEARCH_MS = 250  # typing pause before the team's registry is searched
 MIN_TEAM_SEARCH = 3  # characters
 TEAM_STATE_MS = 2000  # the status bar's team words are refreshed this often (changes waiting to be sent)
+RELAY_CHECK_MS = 10_000  # whether the team's relay polls is asked this often (a dead one is stale after 20 s)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,11 @@ class TicketController(QObject):
         self._team_timer = QTimer(self)
         self._team_timer.setInterval(TEAM_STATE_MS)
         self._team_timer.timeout.connect(self._report_team)
+        self._relay_timer = QTimer(self)
+        self._relay_timer.setInterval(RELAY_CHECK_MS)
+        self._relay_timer.timeout.connect(self._check_relay)
+        self._relay: RelayStatus | None = None  # the team's relay that polls, as last heard
+        self._relay_asked = False
         self.live.state_changed.connect(self.refresh_state)
         self.live.sweep_finished.connect(self._sweep_finished)
 
@@ -167,6 +174,8 @@ class TicketController(QObject):
         self._changing.clear()
         self._team, self._team_busy, self._team_again = None, False, False
         self._team_timer.stop()
+        self._relay_timer.stop()
+        self._relay, self._relay_asked = None, False
         self.team_state.emit("")
         if service is None:
             self._repository = None
@@ -235,9 +244,12 @@ class TicketController(QObject):
             self.live.set_service(self._service, rows, scope=self._scope, active_minutes=self._active_minutes,
                                   planner=plan)
             self.live.set_on_screen(self._current)  # opened while the list was being read
+            self.live.set_relayed(self._relay is not None)  # a fresh plan: the relay still polls
             if self._team is not None and not self._team_timer.isActive():
                 self._team.start(self._team_woke.emit)
                 self._team_timer.start()
+                self._relay_timer.start()
+                self._check_relay()
                 self._report_team()
         self.list_loaded.emit(rows)
 
@@ -290,7 +302,24 @@ class TicketController(QObject):
             return
         waiting = team.waiting
         more = f", {waiting} change{'s' if waiting != 1 else ''} to send" if waiting else ""
-        self.team_state.emit(f"Team: connected{more}" if team.online else f"Team: offline{more or ', nothing to send'}")
+        relay = f" · relay {self._relay.host or self._relay.relay_id} polls" if self._relay is not None else ""
+        self.team_state.emit(f"Team: connected{more}{relay}" if team.online
+                             else f"Team: offline{more or ', nothing to send'}")
+
+    @Slot()
+    def _check_relay(self) -> None:
+        if self._team is not None and not self._relay_asked:
+            self._relay_asked = True
+            self.runner.submit(self._team.relay, scope=self._scope, priority=BACKGROUND, on_done=self._relay_heard)
+
+    @Slot(object)
+    def _relay_heard(self, relay: RelayStatus | None) -> None:
+        """While a live relay polls the team's tickets, this desk checks only the one on screen; when the
+        relay's health goes stale, the desk polls its tickets itself again."""
+        self._relay_asked = False
+        self._relay = relay
+        self.live.set_relayed(relay is not None)
+        self._report_team()
 
     def learn(self, numbers: list[int] | tuple[int, ...]) -> None:
         """Tickets heard of elsewhere (the demo's sandbox): fetched on workers, each joins the list when stored."""

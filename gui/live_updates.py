@@ -114,6 +114,13 @@ class LiveUpdates(QObject):
         self._on_screen = number
         self.planner.set_on_screen(number, time.monotonic())
 
+    def set_relayed(self, relayed: bool) -> None:
+        """The team's relay polls (or stopped polling): this desk fetches only the ticket on screen (or all)."""
+        if relayed != self.planner.relayed:
+            log.info("The team's relay %s", "polls the tickets: this desk checks only the one on screen"
+                     if relayed else "is not polling: this desk checks its tickets itself")
+        self.planner.set_relayed(relayed, time.monotonic())
+
     @property
     def service(self) -> TicketService | None:
         return self._service

@@ -14,11 +14,13 @@ from datetime import datetime
 
 import psycopg
 
+from ..services.refresh import RefreshPolicy
 from ..team import TeamRegistry
 
 HEARTBEAT_S = 5.0  # a relay writes its row this often
 STALE_AFTER_S = 20.0  # a row older than this belongs to a relay that is dead, hung or cut off
-DESK_ON_SCREEN_WITH_RELAY_S = 120.0  # a desk's on-screen poll while a live relay polls (webhooks do the rest)
+# A desk's on-screen poll while a live relay polls (webhooks do the rest): the desk's own policy says it.
+DESK_ON_SCREEN_WITH_RELAY_S = RefreshPolicy.relayed_on_screen_s
 
 
 @dataclass(frozen=True)

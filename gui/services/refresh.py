@@ -31,6 +31,7 @@ class RefreshPolicy:
     sweep_in_flight: int = 8  # F5: as many at once as the app has workers
     backoff_start_s: float = 5.0
     backoff_max_s: float = 300.0
+    relayed_on_screen_s: float = 120.0  # while the team's relay polls: the ticket on screen, this often
 
     def active_interval(self, active: int, waiting: int) -> float:
         """The active tier's interval: as short as the setting allows within the budget, at most the cap."""
@@ -65,6 +66,8 @@ class RefreshPlanner:
     # F5: every ticket once, the one on screen first, handed out in order (no scan of all tickets per answer).
     _sweep: deque[int] = field(default_factory=deque)
     _sweeping: set[int] = field(default_factory=set)  # taken from the sweep, not answered yet
+    # The team's relay polls every ticket (and webhooks reach it): only the one on screen is fetched here.
+    relayed: bool = False
 
     # ------------------------------------------------------------ what we track
 
@@ -114,6 +117,18 @@ class RefreshPlanner:
             entry.due = min(entry.due, now if number == self._on_screen else now + self.rng.uniform(0.0, within))
         self.clear_backoff()
 
+    def set_relayed(self, relayed: bool, now: float) -> None:
+        """A relay started or stopped polling for the team. When it stops, what it would have fetched is
+        caught up within a minute, not all at once."""
+        if relayed == self.relayed:
+            return
+        self.relayed = relayed
+        if not relayed:
+            self.catch_up(now)
+        elif self._on_screen in self._entries:
+            self._entries[self._on_screen].due = min(self._entries[self._on_screen].due,
+                                                     now + self.policy.relayed_on_screen_s)
+
     def clear_backoff(self) -> None:
         self._paused_until = 0.0
         self._failures = 0
@@ -159,6 +174,12 @@ class RefreshPlanner:
         free = self.policy.max_in_flight - len(self._in_flight)
         if free <= 0:
             return []
+        if self.relayed:
+            entry = self._entries.get(self._on_screen)
+            if entry is None or entry.due > now or self._on_screen in self._in_flight:
+                return []
+            self._in_flight.add(self._on_screen)
+            return [self._on_screen]
         ready = [(number != self._on_screen, entry.due, number) for number, entry in self._entries.items()
                  if entry.due <= now and number not in self._in_flight]
         ready.sort()  # the ticket on screen first, then the most overdue
@@ -211,7 +232,7 @@ class RefreshPlanner:
     def interval(self, number: int, status: str) -> float:
         p = self.policy
         if number == self._on_screen:
-            return p.on_screen_s
+            return p.relayed_on_screen_s if self.relayed else p.on_screen_s
         if status == CLOSED:
             return float("inf")
         if status in ACTIVE:

@@ -14,8 +14,12 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..api import Ticket
+
+if TYPE_CHECKING:
+    from ..relay.health import RelayStatus
 from ..tickets import TicketRepository
 from .errors import TeamError
 from .registry import Assignment, TeamRegistry
@@ -35,6 +39,7 @@ class TeamSync:
     def __init__(self, registry: TeamRegistry, tickets: TicketRepository, env: str, *, retry_s: float = RETRY_S):
         self.registry = registry
         self.retry_s = retry_s
+        self.relay_stale_s: float | None = None  # a relay's row older than this is a dead relay (None: its default)
         self.tickets = tickets
         self.env = env
         self._team = registry.where  # whose cursor: one per team database
@@ -141,6 +146,18 @@ class TeamSync:
         if outcome.known:
             self.tickets.assigned(number, outcome.assignee)
         return outcome
+
+    def relay(self) -> RelayStatus | None:
+        """The team's relay polling this server's tickets, or None (none alive, or the database is away)."""
+        from ..relay.health import polling_relay  # here: only a team desk asks
+
+        try:
+            if self.relay_stale_s is not None:
+                return polling_relay(self.registry, self.env, stale_after=self.relay_stale_s)
+            return polling_relay(self.registry, self.env)
+        except TeamError as error:
+            self._offline(error)
+            return None
 
     def teammates(self) -> list[str]:
         """Agents seen lately in the team's log (for "Give to..."); [] when offline."""
