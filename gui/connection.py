@@ -77,6 +77,7 @@ class Connection:
             agent = profile.email_address or " ".join(p for p in (profile.first_name, profile.last_name) if p)
             registry = TeamRegistry(team_url, agent=agent or "a desk", password=team_password or None)
             self.team = TeamSync(registry, self.repository, self.client.base_url)  # stopped with the scope
+            self.team.name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
         self.tickets = TicketService(self.client, self.repository, team=self.team)
         self.orders = OrderService(self.client, store, profile.store_key)
         self.scope.on_cancel(self.repository.close)

@@ -27,6 +27,7 @@ from .api import ApiError, NotFoundError, Ticket
 from .api import validation as v
 from .live_updates import LiveUpdates, plan_for
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
+from .presence import PresenceWatch
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
 from .store import Change
@@ -79,6 +80,8 @@ class TicketController(QObject):
         self.model = TicketTableModel(self)
         self.agent_email = ""  # the agent's (Settings): the tickets they file are theirs in the "Mine" view
         self.live = LiveUpdates(runner, parent=self)
+        self.presence = PresenceWatch(runner, parent=self)  # team mode: who else is on which ticket
+        self.presence.replying.connect(self.model.set_replying)
         self._service: TicketService | None = None
         self._repository: TicketRepository | None = None  # whose list the model holds (before a service, too)
         self._active_minutes = 5
@@ -176,6 +179,7 @@ class TicketController(QObject):
         self._team_timer.stop()
         self._relay_timer.stop()
         self._relay, self._relay_asked = None, False
+        self.presence.stop()
         self.team_state.emit("")
         if service is None:
             self._repository = None
@@ -246,7 +250,9 @@ class TicketController(QObject):
             self.live.set_on_screen(self._current)  # opened while the list was being read
             self.live.set_relayed(self._relay is not None)  # a fresh plan: the relay still polls
             if self._team is not None and not self._team_timer.isActive():
-                self._team.start(self._team_woke.emit)
+                self._team.start(self._team_woke.emit, self.presence.heard)
+                self.presence.start(self._team, self._scope)
+                self.presence.set_ticket(self._current)
                 self._team_timer.start()
                 self._relay_timer.start()
                 self._check_relay()
@@ -380,6 +386,7 @@ class TicketController(QObject):
             self._current = number
             self.live.set_on_screen(number)
         self.current_changed.emit(number)
+        self.presence.set_ticket(number)
         if number is not None and self._team is not None and self.tickets is not None:
             row = self.tickets.row(number)
             self.assignee_shown.emit(number, row.assignee if row else "")
@@ -528,6 +535,7 @@ class TicketController(QObject):
     def save_draft(self, number: int, text: str) -> str | None:
         """Stores the reply being typed, at every change (a small upsert, well under a millisecond), so a crash
         loses nothing; the reason in words when the disk refused it (the text then lives only on screen)."""
+        self.presence.set_composing(number, bool(text.strip()) and number not in self._sending)
         if self.tickets is None or number in self._sending:
             return None
         return _stored(self.tickets.save_draft, REPLY_DRAFT, number, {"message": text})

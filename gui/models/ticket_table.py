@@ -100,6 +100,9 @@ _SHOWN: tuple[Callable[[TicketRow], str], ...] = (  # each column's text, by col
 )
 
 
+REPLYING_MARK = "\u270e "  # a pencil before the subject: a colleague is writing a reply to it
+
+
 class TicketTableModel(QAbstractTableModel):
     """The ticket list for a QTableView. ``ticket_index`` is the TicketIndex it shows (``index`` is Qt's)."""
 
@@ -112,6 +115,7 @@ class TicketTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._colours: dict[tuple[str, bool], QColor] = {}
+        self._replying: dict[int, str] = {}  # team mode: ticket -> the colleagues writing a reply to it now
 
     # ------------------------------------------------------------- Qt model
 
@@ -144,7 +148,10 @@ class TicketTableModel(QAbstractTableModel):
         return self._base[self._shown[index.row()]]
 
     def _display(self, index: QModelIndex | QPersistentModelIndex) -> str:
-        return _SHOWN[index.column()](self._base[self._shown[index.row()]])
+        row = self._base[self._shown[index.row()]]
+        if index.column() == SUBJECT and self._replying and row.number in self._replying:
+            return REPLYING_MARK + _SHOWN[SUBJECT](row)
+        return _SHOWN[index.column()](row)
 
     def _font(self, index: QModelIndex | QPersistentModelIndex) -> QFont | None:
         return self._bold if self._base[self._shown[index.row()]].unread else None
@@ -167,7 +174,10 @@ class TicketTableModel(QAbstractTableModel):
         if column == UNREAD:
             return "Unread: changed since you last looked" if row.unread else "Read"
         # Qt renders a tooltip that looks like markup as rich text: escape server text.
-        return "<p>" + html.escape(_SHOWN[column](row)) + "</p>"
+        tip = "<p>" + html.escape(_SHOWN[column](row)) + "</p>"
+        if column == SUBJECT and row.number in self._replying:
+            tip = f"<p>{html.escape(self._replying[row.number])} replying now</p>" + tip
+        return tip
 
     def _accessible(self, index: QModelIndex | QPersistentModelIndex) -> str:
         row, column = self._row(index), index.column()
@@ -192,6 +202,17 @@ class TicketTableModel(QAbstractTableModel):
 
     def remove(self, number: int) -> None:
         self._show(self.ticket_index.remove(number))
+
+    def set_replying(self, replying: dict[int, str]) -> None:
+        """Colleagues writing a reply now, per ticket: the list marks those tickets."""
+        changed = self._replying.keys() ^ replying.keys()
+        changed |= {n for n in replying.keys() & self._replying.keys() if replying[n] != self._replying[n]}
+        self._replying = dict(replying)
+        for number in changed:
+            row = self.ticket_index.row_of(number)
+            if row is not None:
+                cell = self.index(row, SUBJECT)
+                self.dataChanged.emit(cell, cell)
 
     def set_filter(self, text: str = "", status: str = "", priority: str = "", person: str = "") -> None:
         self._show(self.ticket_index.set_filter(text, status, priority, person))

@@ -26,7 +26,7 @@ from gui.api.models import Ticket
 
 from .conninfo import describe, prepare, scrub, secrets_of
 from .errors import TeamError
-from .schema import CHANNEL, DESK_ROLE, SCHEMA_VERSION
+from .schema import CHANNEL, DESK_ROLE, PRESENCE_CHANNEL, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,6 +85,22 @@ class Assignment:
     done: bool
     assignee: str | None
     known: bool = True  # False: the team has no record of this ticket (yet)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A desk on a ticket now: ``state`` 'viewing' or 'replying', until ``expires_in`` seconds from now
+    (by the database's clock) unless its desk's heartbeat renews it."""
+
+    number: int
+    agent: str
+    name: str
+    state: str
+    expires_in: float
+
+    @property
+    def who(self) -> str:
+        return self.name or self.agent
 
 
 class _Raced(Exception):
@@ -332,6 +348,32 @@ class TeamRegistry:
 
         return self._run(f"assign ticket {number}", work)
 
+    def set_presence(self, env: str, number: int | None, state: str, *, name: str = "", ttl_s: float = 15.0) -> None:
+        """This desk is on ``number`` (None: on no ticket) as ``state`` ('viewing' or 'replying') for the next
+        ``ttl_s`` seconds; its other presence rows of ``env`` go. Repeat it as a heartbeat: a desk that
+        stops (crash, sleep) fades by itself. Only a change of ticket or state notifies the other desks."""
+        def work(conn: psycopg.Connection) -> None:
+            with conn.transaction():
+                conn.execute("DELETE FROM togadesk.presence WHERE env = %s AND agent = %s"
+                             " AND (number IS DISTINCT FROM %s OR expires_at < now())", (env, self.agent, number))
+                if number is not None and 0 <= number <= MAX_NUMBER:
+                    conn.execute(
+                        """INSERT INTO togadesk.presence AS p (env, number, agent, name, state, expires_at)
+                            VALUES (%s, %s, %s, %s, %s, now() + make_interval(secs => %s))
+                            ON CONFLICT (env, number, agent) DO UPDATE
+                                SET state = excluded.state, name = excluded.name, expires_at = excluded.expires_at""",
+                        (env, number, self.agent, name, state, ttl_s))
+
+        self._run("record where this desk is", work)
+
+    def presence(self, env: str) -> list[Presence]:
+        """Every desk on a ticket of ``env`` now (this one too), most recent state first."""
+        rows = self._run("read who is on which ticket", lambda conn: conn.execute(
+            "SELECT number, agent, name, state, extract(epoch FROM expires_at - now())::float8"
+            " FROM togadesk.presence WHERE env = %s AND expires_at > now() ORDER BY number, agent LIMIT 1000",
+            (env,)).fetchall())
+        return [Presence(*row) for row in rows]
+
     def teammates(self, env: str, limit: int = 2000) -> list[str]:
         """Agents seen lately in the log of ``env`` (for "Give to..."), most recent first."""
         rows = self._run("read the team's agents", lambda conn: conn.execute(
@@ -470,7 +512,7 @@ class TeamRegistry:
     # -- live events -----------------------------------------------------------------------------
 
     def listen(self, callback: Callable[[int], None], stop: threading.Event, *, poll: float = 0.5,
-               ready: threading.Event | None = None) -> None:
+               ready: threading.Event | None = None, on_presence: Callable[[int], None] | None = None) -> None:
         """Calls ``callback(event_id)`` for each event any desk appends, until ``stop`` is set or the
         registry is closed (both seen within ``poll`` seconds). Run it on a worker thread; it has its
         own connection. The id is a hint: read ``events_after`` from the saved cursor, which is the
@@ -479,10 +521,16 @@ class TeamRegistry:
         conn = self.connect()
         try:
             conn.execute(f"LISTEN {CHANNEL}")
+            if on_presence is not None:
+                conn.execute(f"LISTEN {PRESENCE_CHANNEL}")
             if ready is not None:
                 ready.set()
             while not (stop.is_set() or self._closed.is_set()):
                 for note in conn.notifies(timeout=poll):
+                    if note.channel == PRESENCE_CHANNEL:
+                        if on_presence is not None and note.payload.isdigit():
+                            on_presence(int(note.payload))
+                        continue
                     try:
                         event_id = int(note.payload)
                     except ValueError:

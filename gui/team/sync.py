@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..relay.health import RelayStatus
 from ..tickets import TicketRepository
 from .errors import TeamError
-from .registry import Assignment, TeamRegistry
+from .registry import Assignment, Presence, TeamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class TeamSync:
         self.last_error = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._presence_woke: Callable[[int], None] | None = None
+        self.name = ""  # the agent's name as colleagues see it in presence ("Jane Doe is replying")
 
     # ------------------------------------------------------------ publishing
 
@@ -147,6 +149,25 @@ class TeamSync:
             self.tickets.assigned(number, outcome.assignee)
         return outcome
 
+    def set_presence(self, number: int | None, state: str, ttl_s: float) -> bool:
+        """Where this desk is (a heartbeat); False when the team database did not take it. Never raises."""
+        if not self.online:
+            return False
+        try:
+            self.registry.set_presence(self.env, number, state, name=self.name, ttl_s=ttl_s)
+        except TeamError as error:
+            self._offline(error)
+            return False
+        return True
+
+    def presence(self) -> list[Presence]:
+        """Who is on which ticket now, this desk included; [] when the team database cannot say."""
+        try:
+            return self.registry.presence(self.env)
+        except TeamError as error:
+            self._offline(error)
+            return []
+
     def relay(self) -> RelayStatus | None:
         """The team's relay polling this server's tickets, or None (none alive, or the database is away)."""
         from ..relay.health import polling_relay  # here: only a team desk asks
@@ -186,9 +207,11 @@ class TeamSync:
 
     # ------------------------------------------------------------ the listener
 
-    def start(self, woke: Callable[[], None]) -> None:
+    def start(self, woke: Callable[[], None], presence_woke: Callable[[int], None] | None = None) -> None:
         """Listens on a thread of its own; ``woke()`` (from that thread) whenever something may have changed:
-        the caller then runs ``catch_up`` on a worker."""
+        the caller then runs ``catch_up`` on a worker. ``presence_woke(number)``: someone came to, left or
+        started replying to that ticket (read ``presence``)."""
+        self._presence_woke = presence_woke
         self._thread = threading.Thread(target=self._listen, args=(woke,), name=THREAD_NAME, daemon=True)
         self._thread.start()
 
@@ -199,7 +222,8 @@ class TeamSync:
                                        name=THREAD_NAME + "-ready", daemon=True)
             watcher.start()
             try:
-                self.registry.listen(lambda _event_id: woke(), self._stop, ready=ready, poll=STOP_WITHIN_S)
+                self.registry.listen(lambda _event_id: woke(), self._stop, ready=ready, poll=STOP_WITHIN_S,
+                                     on_presence=self._presence_woke)
             except TeamError as error:
                 self._offline(error)
                 woke()  # the desk says so now, not at its next look

@@ -35,15 +35,22 @@ class TeamRow(QWidget):
         self.give_button = QPushButton("&Give to…")
         self.give_button.setToolTip("Give this ticket to a teammate (Ctrl+G)")
         self.give_button.clicked.connect(self.give)
+        self.presence_label = QLabel()
+        self.presence_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.presence_label.setAccessibleName("Colleagues on this ticket")
+        self.presence_label.setToolTip("Teammates who have this ticket on screen now, and who is writing a reply")
+        self.presence_label.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.assignee_label, 1)
+        layout.addWidget(self.presence_label, 1)
         for button in (self.take_button, self.release_button, self.give_button):
             layout.addWidget(button)
         controller.assignee_shown.connect(self.show_assignee)
         controller.assignment_told.connect(self._told)
         controller.teammates_found.connect(self._choose_teammate)
         controller.current_changed.connect(self._current_changed)
+        controller.presence.shown.connect(self.show_presence)
         self.hide()
 
     @property
@@ -64,6 +71,15 @@ class TeamRow(QWidget):
         self.release_button.setVisible(self.mine)
         self._set_busy(False)
         self.show()
+
+    @Slot(object, object)
+    def show_presence(self, number: int, present: list) -> None:
+        """"Jane Doe is replying · Sam Rivera is viewing" (names as their desks give them, shown as text)."""
+        if number != self._number and self._number is not None:
+            return
+        words = [f"{p.who} is {p.state}" for p in present]
+        self.presence_label.setText(" · ".join(words))
+        self.presence_label.setVisible(bool(words))
 
     @Slot(object)
     def _current_changed(self, number: int | None) -> None:

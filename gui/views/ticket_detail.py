@@ -379,7 +379,9 @@ class TicketDetailPane(QWidget):
     # ------------------------------------------------------------ sending
 
     @Slot()
-    def send(self, *, status: str | None = None, force: bool = False) -> None:
+    def send(self, *, status: str | None = None, force: bool = False, despite_colleagues: bool = False) -> None:
+        """``despite_colleagues``: the agent saw that a colleague is replying right now and sends anyway (the
+        vendor's copy is still checked first, unless ``force``)."""
         if self._ticket is None or self._controller.is_sending(self._ticket.ticket_number):
             return
         if self._controller.sending_any:
@@ -394,8 +396,15 @@ class TicketDetailPane(QWidget):
         if not self.agent.email_address:
             self.banner.show_message("Set your e-mail address in the settings before replying.")
             return
-        self.save_draft()  # on disk before the request leaves, whatever happens next
         number = self._ticket.ticket_number
+        replying = [p.who for p in self._controller.presence.colleagues_on(number) if p.state == "replying"]
+        if replying and not despite_colleagues:
+            self.banner.show_message(
+                f"{', '.join(replying)} {'is' if len(replying) == 1 else 'are'} writing a reply to this ticket right "
+                "now. Wait for it, or send yours anyway.", kind="info", action_text="Send &anyway",
+                retry=lambda: self.send(status=status, force=force, despite_colleagues=True))
+            return
+        self.save_draft()  # on disk before the request leaves, whatever happens next
         self.banner.hide()
         self._pending_status = status
         self._failed_number = number
