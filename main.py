@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                            "from PGPASSFILE or PGPASSWORD, never in the URL)")
     desk.add_argument("--server", metavar="URL",
                       help="with --demo: use the sandbox already running at URL instead of starting one")
+    desk.add_argument("--agent", metavar='"NAME <EMAIL>"',
+                      help='with --demo: who this desk\'s agent is (default "Sam Agent <sam.agent@togadesk.example>"),'
+                           " so two demo desks of one team are two colleagues")
     desk.add_argument("--data-dir", metavar="DIR",
                       help="keep this desk's data and settings in DIR (a second desk on one computer, portable use)")
     relay = parser.add_argument_group(
@@ -161,7 +164,7 @@ def run_app(args: argparse.Namespace) -> int:
     faults = SandboxFaults(args.latency_ms, args.error_rate, args.drop_rate, answer_delay_ms=args.answer_delay_ms,
                            server_url=args.server or "") if args.demo else None
     return app.run(demo=args.demo, log_level=getattr(logging, args.log_level), faults=faults,
-                   team_url=args.team or "", data_folder=args.data_dir)
+                   team_url=args.team or "", data_folder=args.data_dir, agent=args.agent or "")
 
 
 def run_smoke_test() -> int:

@@ -53,6 +53,15 @@ DEMO_PROFILE = Profile(environment=SANDBOX, first_name="Sam", last_name="Agent",
 log = logging.getLogger(__name__)
 
 
+def demo_profile(agent: str) -> Profile:
+    """``--agent "Jane Doe <jane.doe@team.example>"``: the demo desk's agent (a bare e-mail or name works too)."""
+    name, _, rest = agent.partition("<")
+    email = rest.rstrip("> ").strip() if rest else (name.strip() if "@" in name else "")
+    name = "" if email == name.strip() else name.strip()
+    first, _, last = name.partition(" ")
+    return Profile(environment=SANDBOX, first_name=first, last_name=last.strip(), email_address=email)
+
+
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName(APP_NAME)
@@ -83,7 +92,8 @@ class Desk(QObject):
     settings_shown = Signal(object)  # the SettingsDialog, once its keyring facts are read
 
     def __init__(self, folder: Path, settings: QSettings, secrets: Secrets, *, demo: bool = False,
-                 log_file: Path | None = None, faults: SandboxFaults | None = None, team_url: str = ""):
+                 log_file: Path | None = None, faults: SandboxFaults | None = None, team_url: str = "",
+                 demo_profile: Profile | None = None):
         super().__init__()
         self.team_url = team_url
         self.folder = folder
@@ -100,7 +110,8 @@ class Desk(QObject):
         self.live = self.controller.live
         self.connection: Connection | None = None
         self._stored: TicketRepository | None = None  # the list shown before the connection; it adopts it
-        self.profile = DEMO_PROFILE if demo else load_profile(settings)
+        self.demo_profile = demo_profile or DEMO_PROFILE
+        self.profile = self.demo_profile if demo else load_profile(settings)
         self.window = MainWindow(self.controller, "Not configured", self._agent(self.profile), settings=settings)
         self.window.settings_requested.connect(self.open_settings)
         self.window.explore_requested.connect(self.explore)
@@ -289,8 +300,9 @@ class Desk(QObject):
 
     @Slot()
     def explore(self) -> None:
-        self.apply(Profile(environment=SANDBOX, first_name=DEMO_PROFILE.first_name,
-                           last_name=DEMO_PROFILE.last_name, email_address=DEMO_PROFILE.email_address), "")
+        demo = self.demo_profile
+        self.apply(Profile(environment=SANDBOX, first_name=demo.first_name, last_name=demo.last_name,
+                           email_address=demo.email_address), "")
 
     def close_connection(self) -> None:
         self.live.stop()
@@ -314,10 +326,11 @@ class Desk(QObject):
 
 
 def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFaults | None = None,
-        team_url: str = "", data_folder: str | None = None) -> int:
+        team_url: str = "", data_folder: str | None = None, agent: str = "") -> int:
     """Shows the main window until the agent quits (or Ctrl+C / SIGTERM); returns the exit code.
 
-    ``data_folder``: this desk's own data and settings instead of the platform's (``--data-dir``)."""
+    ``data_folder``: this desk's own data and settings instead of the platform's (``--data-dir``).
+    ``agent``: with ``demo``, "First Last <email>" instead of the demo's Sam Agent (``--agent``)."""
     app = make_application()
     crashes = CrashReporter(None).install()  # first: whatever fails from here on is shown, not just printed
     desk: Desk | None = None
@@ -333,7 +346,7 @@ def run(*, demo: bool = False, log_level: int = logging.INFO, faults: SandboxFau
         crashes.log_file = logs.configure(folder / "logs", log_level)
         log.info("TOGaDesk Agent %s starting%s", __version__, " (demo)" if demo else "")
         desk = Desk(folder, settings, Secrets(), demo=demo, log_file=crashes.log_file, faults=faults,
-                    team_url=team_url)
+                    team_url=team_url, demo_profile=demo_profile(agent) if demo and agent else None)
         claim.serve(lambda: single_instance.bring_forward(desk.window))
         stopper = StopOnSignals(desk.quit)
         desk.start()

@@ -308,7 +308,7 @@ class TicketController(QObject):
             return
         waiting = team.waiting
         more = f", {waiting} change{'s' if waiting != 1 else ''} to send" if waiting else ""
-        relay = f" · relay {self._relay.host or self._relay.relay_id} polls" if self._relay is not None else ""
+        relay = f" · the relay on {self._relay.host or self._relay.relay_id} polls" if self._relay is not None else ""
         self.team_state.emit(f"Team: connected{more}{relay}" if team.online
                              else f"Team: offline{more or ', nothing to send'}")
 
@@ -434,10 +434,10 @@ class TicketController(QObject):
             words, done = (f"#{number} is not in the team's database yet: the desk sends it there once the team "
                            "database answers; try again then."), False
         elif result.done:
-            who = "you" if to == self.me else to
+            who = "you" if to == self.me else self.presence.name_of(to or "")
             words, done = (f"#{number} is with {who} now." if to else f"#{number} is released: nobody has it."), True
         else:
-            holder = "you" if result.assignee == self.me else result.assignee
+            holder = "you" if result.assignee == self.me else self.presence.name_of(result.assignee or "")
             words, done = (f"{holder} took #{number} first." if holder else
                            f"#{number} was released meanwhile: nobody has it now."), False
         self.assignment_told.emit(number, words, done)

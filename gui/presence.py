@@ -39,6 +39,7 @@ class PresenceWatch(QObject):
         self._sending = self._send_again = False
         self._reading = self._read_again = False
         self._others: dict[int, list[Presence]] = {}
+        self._names: dict[str, str] = {}  # agent -> the name their desk gives, as seen in presence
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._send)
@@ -64,6 +65,10 @@ class PresenceWatch(QObject):
     def heard(self, _number: int) -> None:
         """From the listener's thread."""
         self._woke.emit()
+
+    def name_of(self, agent: str) -> str:
+        """The name a colleague's desk gives them ("Jane Doe"), once seen; else how the registry names them."""
+        return self._names.get(agent) or agent
 
     def colleagues_on(self, number: int) -> list[Presence]:
         return list(self._others.get(number, []))
@@ -120,6 +125,8 @@ class PresenceWatch(QObject):
         me = team.registry.agent
         others: dict[int, list[Presence]] = {}
         for presence in found if isinstance(found, list) else []:
+            if presence.name:
+                self._names[presence.agent] = presence.name
             if presence.agent != me:
                 others.setdefault(presence.number, []).append(presence)
         for present in others.values():

@@ -109,7 +109,7 @@ def test_help_documents_every_mode_and_option():
                             capture_output=True, text=True, timeout=30, cwd=ROOT)
     assert result.returncode == 0
     for option in ("--demo", "--sandbox", "--host", "--port", "--db", "--latency-ms", "--webhook-url",
-                   "--error-rate", "--drop-rate", "--clock-window", "--keys"):
+                   "--error-rate", "--drop-rate", "--clock-window", "--keys", "--agent", "--relay"):
         assert option in result.stdout
 
 
@@ -118,3 +118,17 @@ def test_the_demo_takes_the_sandboxs_fault_options():
 
     args = parse_args(["--demo", "--latency-ms", "4000", "--error-rate", "0.2", "--drop-rate", "0.1"])
     assert (args.demo, args.latency_ms, args.error_rate, args.drop_rate) == (True, 4000.0, 0.2, 0.1)
+
+
+@pytest.mark.parametrize(("given", "first", "last", "email"), [
+    ("Jane Doe <jane.doe@team.example>", "Jane", "Doe", "jane.doe@team.example"),
+    ("Ana María de la Cruz <amc@x.co>", "Ana", "María de la Cruz", "amc@x.co"),
+    ("jane@x.co", "", "", "jane@x.co"),
+])
+def test_agent_makes_a_demo_desk_a_colleague_of_another(given, first, last, email):
+    from gui.app import demo_profile
+    from main import parse_args
+
+    assert parse_args(["--demo", "--agent", given]).agent == given
+    profile = demo_profile(given)
+    assert (profile.first_name, profile.last_name, profile.email_address) == (first, last, email)

@@ -65,7 +65,7 @@ class TeamRow(QWidget):
         elif self.mine:
             text = "You have this ticket."
         else:
-            text = f"{assignee} has this ticket."
+            text = f"{self._controller.presence.name_of(assignee)} has this ticket."
         self.assignee_label.setText(text)
         self.take_button.setVisible(not self.mine)
         self.release_button.setVisible(self.mine)
@@ -125,6 +125,8 @@ class TeamRow(QWidget):
             self._set_busy(False)
             if not done:
                 self.assignee_label.setText(words)
+            elif self._assignee and not self.mine:
+                self.show_assignee(number, self._assignee)  # given away: by name
 
     def _set_busy(self, busy: bool) -> None:
         for button in (self.take_button, self.release_button, self.give_button):
