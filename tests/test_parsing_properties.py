@@ -358,3 +358,40 @@ def test_a_deeply_nested_json_answer_is_a_response_error(sandbox, client):
     sandbox.faults.script(Fault(status=200, body=b"[" * 100_000 + b"]" * 100_000, content_type="application/json"))
     with pytest.raises(ResponseError):
         client.get_order(12345678)
+
+
+# -------------------------------------------------------------------------- numbers and dates at the edges
+
+
+@pytest.mark.parametrize("number", [2**63, 10**20, "9223372036854775808", 0, -1])
+def test_a_record_number_outside_1_to_2_63_minus_1_is_a_response_error(number):
+    with pytest.raises(ResponseError):
+        Ticket.from_json({"ticketNumber": number})
+    with pytest.raises(ResponseError):
+        Order.from_json({"orderNumber": number})
+    with pytest.raises(ResponseError):
+        WebhookEvent.from_json({"webhook": "TICKET_STATUS_CHANGE", "ticketNumber": number, "status": "OPEN"})
+
+
+def test_the_largest_record_number_is_parsed():
+    assert Ticket.from_json({"ticketNumber": 2**63 - 1}).ticket_number == 2**63 - 1
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59+14:00",
+                                    "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00-12:00", "9999-12-31T23:59:59"])
+def test_a_reply_dated_at_the_ends_of_the_calendar_is_kept_and_converts_to_any_zone(moment):
+    ticket = Ticket.from_json({"ticketNumber": 1, "replies": [
+        {"repliedOn": moment, "message": "edge"}, {"repliedOn": "2024-05-01T10:00:00+02:00", "message": "now"}]})
+    edge = ticket.replies[0].replied_on
+    assert edge is not None and edge.year == int(moment[:4])  # kept: still shown as year 9999 or year 1
+    for hours in (-14, -5, 0, 5, 14):
+        edge.astimezone(timezone_of(hours))  # never OverflowError
+    edge.astimezone()
+    assert ticket.last_activity is not None
+    assert Ticket.from_json(ticket.to_json()) == ticket  # stored and read back
+
+
+def timezone_of(hours: int):
+    from datetime import timezone
+
+    return timezone(timedelta(hours=hours))

@@ -31,6 +31,9 @@ INVALID_CALLS = [
     ("get_ticket with text for a number", lambda c: c.get_ticket("12a"), "ticket number"),
     ("get_ticket with True for a number", lambda c: c.get_ticket(True), "ticket number"),
     ("get_order with a float for a number", lambda c: c.get_order(1.5), "order number"),
+    ("get_ticket beyond 2**63-1", lambda c: c.get_ticket(2**63), "ticket number"),
+    ("add_reply to 20 digits", lambda c: c.add_reply(10**20, GOOD_EMAIL, "Hi"), "ticket number"),
+    ("get_order with 19 digits beyond 2**63-1", lambda c: c.get_order("9999999999999999999"), "order number"),
     ("create_diagnostic without a result code",
      lambda c: c.create_diagnostic(12345678, result_code="", windows_upgrade_eligibility=True), "resultCode"),
     ("create_diagnostic without an explicit eligibility",
@@ -69,3 +72,10 @@ def test_a_client_needs_an_http_address_and_both_keys():
         TogaClient("ftp://example.com", "pub", "secret")
     with pytest.raises(ValidationError):
         TogaClient("https://example.com", "pub", "")
+
+
+def test_the_largest_number_sqlite_holds_is_still_a_valid_number():
+    from gui.api import validation
+
+    assert validation.number(2**63 - 1, "ticket number") == 2**63 - 1
+    assert validation.number("9223372036854775807", "order number") == 2**63 - 1

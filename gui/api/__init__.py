@@ -3,7 +3,7 @@
 Importing it does not import requests or urllib3 either: the first ``TogaClient`` does.
 """
 
-from .client import DEFAULT_TIMEOUT, TogaClient
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, MAX_ANSWER_BYTES, TogaClient
 from .errors import (
     ApiError,
     AuthError,
@@ -11,8 +11,10 @@ from .errors import (
     ConflictError,
     NetworkError,
     NotFoundError,
+    RedirectError,
     ResponseError,
     ServerError,
+    TlsError,
     ValidationError,
 )
 from .models import Order, OrderType, Priority, Reply, Status, Ticket, WebhookEvent, WebhookType
@@ -22,7 +24,9 @@ SAMPLE_PUBLIC_KEY = "1111AAAA-22BB-33CC-44DD-555555EEEEEE"
 SAMPLE_SECRET_KEY = "EEEE5555-DD44-CC33-BB22-AAAAAA111111"  # noqa: S105 (public sample)
 
 __all__ = [
+    "DEFAULT_DEADLINE",
     "DEFAULT_TIMEOUT",
+    "MAX_ANSWER_BYTES",
     "SAMPLE_PUBLIC_KEY",
     "SAMPLE_SECRET_KEY",
     "ApiError",
@@ -34,11 +38,13 @@ __all__ = [
     "Order",
     "OrderType",
     "Priority",
+    "RedirectError",
     "Reply",
     "ResponseError",
     "ServerError",
     "Status",
     "Ticket",
+    "TlsError",
     "TogaClient",
     "ValidationError",
     "WebhookEvent",

@@ -5,8 +5,26 @@ failure to an ``ApiError``, so no caller repeats them. It is safe to share betwe
 worker threads: the Session is fully configured here and never mutated afterwards.
 
 ``cancel()`` (any thread) ends every call at once, so quitting or switching server never
-waits for a silent server. requests and urllib3 live in ``transport``, imported by the
-first client rather than by ``import gui.api``, to keep them off the start-up path.
+waits for a silent server.
+
+Limits it enforces against a hostile or broken server (see README, "Limits the client enforces"):
+
+- One deadline per call (``deadline``, 60 s by default) for all its tries, backoff pauses
+  and reads together: a watchdog cuts the connection when it passes, so a server that
+  trickles a byte at a time holds a call no longer than that. The per-try ``timeout``
+  still bounds each connect and each read.
+- Answers are read streamed, at most ``max_answer_bytes`` (16 MiB by default) off the wire
+  and again after decompression, which is done here a piece at a time: a gzip bomb stops
+  at the cap instead of filling memory. The largest real answers are tickets with long
+  threads, well under 1 MB; 16 MiB leaves room for a pasted log of several MB while
+  keeping the worst case (the bytes plus the parsed JSON) near 100 MB of memory.
+- No redirect is followed (the vendor API has none): a 3xx is a ``RedirectError`` naming
+  the host it pointed to, not retried.
+- A TLS handshake that fails (certificate not trusted, for another name, expired) is a
+  ``TlsError``: nothing was sent, so it is not retried and never "may have been saved".
+
+requests and urllib3 live in ``transport``, imported by the first client rather than by
+``import gui.api``, to keep them off the start-up path.
 """
 
 from __future__ import annotations
@@ -24,9 +42,12 @@ from .errors import (
     AuthError,
     CancelledError,
     ConflictError,
+    NetworkError,
     NotFoundError,
+    RedirectError,
     ResponseError,
     ServerError,
+    TlsError,
     ValidationError,
 )
 from .models import Order, Priority, Status, Ticket
@@ -38,6 +59,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
+DEFAULT_DEADLINE = 60.0  # seconds for one call, all its tries together
+MAX_ANSWER_BYTES = 16 * 2**20  # off the wire and after decompression; see the module docstring
 RETRY_STATUSES = frozenset({408, 502, 504})
 # Answers to a POST or PUT that do not prove it was refused: the server or a gateway may have carried it out
 # first (a 500 raised after the commit, a 504 from a gateway that gave up waiting). Any other 5xx too.
@@ -64,9 +87,11 @@ _STATUS_WORDS = {
 class TogaClient:
     """A signed client for the TOGaDesk ticketing and TOGa order APIs.
 
-    ``timeout`` is seconds for both connect and read, or a ``(connect, read)`` tuple.
-    Once ``cancel()`` or ``close()`` is called the client stays cancelled: every call,
-    running or new, raises ``CancelledError``; a new environment makes a new client.
+    ``timeout`` is seconds for both connect and read, or a ``(connect, read)`` tuple, per try;
+    ``deadline`` is seconds for a whole call, all tries together; ``max_answer_bytes``
+    caps an answer's size on the wire and after decompression. Once ``cancel()`` or
+    ``close()`` is called the client stays cancelled: every call, running or new, raises
+    ``CancelledError``; a new environment makes a new client.
     """
 
     def __init__(
@@ -79,6 +104,8 @@ class TogaClient:
         max_tries: int = 3,
         backoff: float = 0.3,
         pool_size: int = 16,
+        deadline: float = DEFAULT_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValidationError("The server address must start with http:// or https://.", field="base_url")
@@ -89,12 +116,15 @@ class TogaClient:
         self.timeout = timeout
         self.max_tries = max(1, max_tries)
         self.backoff = backoff
+        self.deadline = deadline
+        self.max_answer_bytes = max_answer_bytes
         self._clock_offset = timedelta(0)
         self._auth = HmacAuth(public_key, secret_key, clock=self._now)
         from . import transport  # requests + urllib3: paid by the first client, not by start-up
 
         self._switch = transport.CancelSwitch()
         self._session = transport.new_session(self._switch, pool_size)
+        self._watchdog = transport.Watchdog(self._switch)
 
     def __repr__(self) -> str:
         return f"TogaClient(base_url={self.base_url!r}, public_key={self.public_key!r})"
@@ -122,6 +152,7 @@ class TogaClient:
     def close(self) -> None:
         """Cancels, then closes the pooled connections. Safe to call more than once."""
         self.cancel()
+        self._watchdog.close()
         self._session.close()
 
     def __enter__(self) -> TogaClient:
@@ -262,38 +293,76 @@ class TogaClient:
         clock_fixed = False
         reached = False  # an earlier try may have reached the server (a PUT answered 502, say)
         tries = 0
+        deadline = time.monotonic() + self.deadline
         while True:
             if self._switch.cancelled:
                 raise _cancelled(method, reached)
             tries += 1
             started = time.monotonic()
-            try:
-                response = self._session.request(method, url, data=data, auth=self._auth, timeout=self.timeout)
-            except transport.RequestException as exc:
-                reached = reached or not transport.never_sent(exc)
-                elapsed = (time.monotonic() - started) * 1000
-                if self._switch.cancelled:
-                    log.info("%s %s cancelled after %.0f ms", method, path, elapsed)
-                    raise _cancelled(method, reached) from None
-                error = transport.network_error(method, exc)
-                log.info("%s %s failed after %.0f ms: %s", method, path, elapsed, error)
-                if tries < self.max_tries and (method in IDEMPOTENT_METHODS or not error.maybe_applied):
-                    self._pause(tries)
-                    continue
-                raise error from None
+            with self._watchdog.watch(deadline) as attempt:
+                try:
+                    response = self._session.request(
+                        method, url, data=data, auth=self._auth, timeout=self._try_timeout(deadline - started),
+                        allow_redirects=False, stream=True,
+                    )
+                    try:
+                        payload, problem = _payload(transport.read_body(response, self.max_answer_bytes)), ""
+                    except transport.BodyProblem as unread:
+                        payload, problem = None, unread.words
+                    finally:
+                        response.close()  # a no-op once read to the end; else the connection is not reused
+                except transport.RequestException as exc:
+                    reached = reached or not transport.never_sent(exc)
+                    elapsed = (time.monotonic() - started) * 1000
+                    if self._switch.cancelled:
+                        log.info("%s %s cancelled after %.0f ms", method, path, elapsed)
+                        raise _cancelled(method, reached) from None
+                    if attempt.expired:
+                        raise self._late(method, path, reached) from None
+                    error = transport.network_error(method, exc)
+                    log.info("%s %s failed after %.0f ms: %s", method, path, elapsed, error)
+                    retry = method in IDEMPOTENT_METHODS or not error.maybe_applied
+                    if tries < self.max_tries and retry and not isinstance(error, TlsError) \
+                            and self._pause(tries, deadline):
+                        continue
+                    raise error from None
+                if attempt.expired:  # cut at the deadline just as the body ended: it may be short
+                    raise self._late(method, path, True)
             log.info("%s %s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
             if response.status_code == 401 and not clock_fixed and self._learn_clock(response):
                 clock_fixed = True
                 continue
-            if response.status_code in RETRY_STATUSES and method in IDEMPOTENT_METHODS and tries < self.max_tries:
+            if response.status_code in RETRY_STATUSES and method in IDEMPOTENT_METHODS and tries < self.max_tries \
+                    and self._pause(tries, deadline):
                 reached = True
-                self._pause(tries)
                 continue
-            return _result(method, response)
+            return _result(method, response, payload, problem)
 
-    def _pause(self, tries: int) -> None:
-        """The backoff before the next try; a cancel ends it at once (the loop then raises)."""
-        self._switch.wait(self.backoff * (2 ** (tries - 1)))
+    def _try_timeout(self, remaining: float) -> float | tuple[float, float]:
+        """The per-try timeouts, none longer than what is left of the call's deadline."""
+        remaining = max(remaining, 0.001)
+        if isinstance(self.timeout, tuple):
+            return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+        return min(self.timeout, remaining)
+
+    def _late(self, method: str, path: str, reached: bool) -> NetworkError:
+        log.info("%s %s stopped at its %.0f s deadline", method, path, self.deadline)
+        maybe_applied = reached and method != "GET"
+        text = f"The server did not finish answering within {self.deadline:g} seconds, so the desk stopped waiting."
+        if maybe_applied:
+            text += " " + MAYBE_SAVED
+        return NetworkError(text, maybe_applied=maybe_applied)
+
+    def _pause(self, tries: int, deadline: float) -> bool:
+        """The backoff before the next try; False (no pause) when it would end past the deadline.
+
+        A cancel ends the pause at once (the loop then raises).
+        """
+        pause = self.backoff * (2 ** (tries - 1))
+        if time.monotonic() + pause >= deadline:
+            return False
+        self._switch.wait(pause)
+        return True
 
     def _learn_clock(self, response: requests.Response) -> bool:
         """After a 401, adopt the server's clock if it is far from ours; True to re-sign and retry."""
@@ -341,17 +410,50 @@ def _readable(error: Any) -> str:
     return text if len(text) <= MAX_SERVER_TEXT else text[:MAX_SERVER_TEXT].rstrip() + "…"
 
 
-def _result(method: str, response: requests.Response) -> dict[str, Any]:
-    """The JSON object of a successful answer, or the right ApiError with readable words."""
-    status = response.status_code
-    payload: Any = None
+def _payload(body: bytes) -> Any:
+    """The JSON in a body (bytes in UTF-8, -16 or -32), or None when it is not JSON."""
     try:
-        payload = response.json()
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
-        payload = None
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not text, or nested deeper than the parser goes
+        return None
+
+
+def _redirect(method: str, status: int, location: str) -> RedirectError:
+    """A 3xx in words naming where it pointed; see ``RedirectError`` for what it says about a write."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(location.strip()).hostname or ""
+    except ValueError:
+        host = ""
+    host = "".join(ch for ch in host if ch.isprintable())[:100]
+    where = f"to {host}" if host else ("to another address on the same server" if location.strip() else "elsewhere")
+    message = (f"The server redirected the request {where} (HTTP {status}). The vendor API never redirects, so "
+               f"the desk does not follow it. {transport_hint()}")
+    maybe_applied = status == 303 and method != "GET"
+    if maybe_applied:
+        message += " " + MAYBE_SAVED
+    return RedirectError(message, status, maybe_applied=maybe_applied, location_host=host)
+
+
+def transport_hint() -> str:
+    return "Check the server address in Settings."
+
+
+def _result(method: str, response: requests.Response, payload: Any, problem: str = "") -> dict[str, Any]:
+    """The JSON object of a successful answer, or the right ApiError with readable words.
+
+    ``problem`` says why the body was not read (too large, badly compressed); ``payload`` is then None.
+    """
+    status = response.status_code
     server_text = _readable(payload.get("error")) if isinstance(payload, dict) else ""
     writes = method != "GET"
+    if 300 <= status < 400:
+        raise _redirect(method, status, response.headers.get("Location", ""))
     if 200 <= status < 300:
+        if problem:
+            raise _unreadable(f"The server's answer could not be read (HTTP {status}): it is {problem}.", status,
+                              writes)
         if not isinstance(payload, dict):
             kind = response.headers.get("Content-Type", "unknown type") or "unknown type"
             kind = kind.split(";")[0]

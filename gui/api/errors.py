@@ -58,8 +58,29 @@ class NetworkError(ApiError):
     """No answer came back: connection refused, dropped, or timed out."""
 
 
+class TlsError(NetworkError):
+    """No secure connection could be set up (the certificate is not trusted, is for another name, has expired,
+    or the handshake failed): nothing was sent, so ``maybe_applied`` is always False, and it is not retried."""
+
+
 class ResponseError(ApiError):
-    """An answer came back but it is not what the API documents (not JSON, wrong shape)."""
+    """An answer came back but it is not what the API documents (not JSON, wrong shape, too large)."""
+
+
+class RedirectError(ResponseError):
+    """The answer was a redirect (3xx). The vendor API has none, so none is followed: not the API's answer.
+
+    ``location_host`` is the host it pointed to ('' when it gave none). ``maybe_applied`` is
+    False except for a 303 to a POST or PUT: 303 See Other is, by HTTP's own definition, what
+    a server sends *after* carrying a request out; the other 3xx codes say "not here, ask
+    elsewhere" (a moved server, a proxy sending http to https, or an impostor), and whatever
+    sent them did not carry the request out. The vendor API answers a write with 200/201.
+    """
+
+    def __init__(self, message: str, status: int | None = None, *, maybe_applied: bool = False,
+                 location_host: str = ""):
+        super().__init__(message, status, maybe_applied=maybe_applied)
+        self.location_host = location_host
 
 
 class CancelledError(ApiError):

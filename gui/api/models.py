@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from .errors import ResponseError
@@ -45,6 +45,13 @@ class WebhookType(enum.StrEnum):
 
 E = TypeVar("E", bound=enum.Enum)
 
+MAX_NUMBER = 2**63 - 1  # ticket and order numbers: what SQLite's INTEGER and Qt's qint64 hold
+
+
+def record_number(value: int) -> bool:
+    """True for a ticket or order number the desk can store and show: 1 to 2**63 - 1."""
+    return 1 <= value <= MAX_NUMBER
+
 
 def enum_or_raw(enum_type: type[E], value: Any) -> E | str | None:
     """The enum member for ``value``, or the raw text when the server sent a value we do not know."""
@@ -69,23 +76,36 @@ def _text(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    """A record number from the server (an integer, digits, or a whole float) in 1..2**63-1; else None."""
+    number = None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, str):
         text = value.strip()
         # isdigit() alone accepts '²' and '①'; very long digit strings exceed int()'s limit
         if text.isascii() and text.isdigit() and len(text) <= 19:
-            return int(text)
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+            number = int(text)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    return number if number is not None and record_number(number) else None
+
+
+# Every moment the desk keeps can be moved to any time zone (UTC-14..UTC+14 and beyond) without leaving
+# datetime's years 1..9999: 9999-12-31T23:00-05:00 is in year 10000 in UTC, and .astimezone() raised
+# OverflowError. Moments closer than this to either end are pulled in to it, in UTC.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_LATEST = datetime.max.replace(tzinfo=UTC, microsecond=0) - timedelta(days=2)
 
 
 def parse_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 date-time keeping its offset; a value without one is taken as UTC."""
+    """An ISO 8601 date-time keeping its offset; a value without one is taken as UTC.
+
+    A moment within two days of year 1 or the end of year 9999 (a placeholder date, or a
+    hostile one) is kept but pulled in to 0001-01-03 / 9999-12-29 UTC, so that converting
+    it to any time zone, sorting or storing it never overflows.
+    """
     if not isinstance(value, str) or not value.strip():
         return None
     try:
@@ -94,7 +114,12 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        if _EARLIEST <= moment <= _LATEST:
+            return moment
+    except OverflowError:  # pragma: no cover - aware comparisons do not overflow in CPython
+        pass
+    return _EARLIEST if moment.year < 5000 else _LATEST
 
 
 def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
@@ -266,8 +291,8 @@ class WebhookEvent:
         except ValueError:
             raise ResponseError("Unknown webhook type.") from None
         number = data.get("ticketNumber")
-        if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
-            raise ResponseError("The webhook's ticketNumber is not a positive integer.")
+        if isinstance(number, bool) or not isinstance(number, int) or not record_number(number):
+            raise ResponseError(f"The webhook's ticketNumber is not a whole number from 1 to {MAX_NUMBER}.")
         if kind is WebhookType.TICKET_STATUS_CHANGE:
             try:
                 status = Status(data.get("status"))

@@ -13,25 +13,39 @@ the worker using it, so no file descriptor is closed under another thread's feet
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import socket
+import ssl
 import sys
 import threading
+import time
 import weakref
+import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    LocationParseError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.poolmanager import PoolManager
 from urllib3.util.connection import allowed_gai_family
+from urllib3.util.ssl_match_hostname import CertificateError as HostnameMismatch
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from .errors import NetworkError
+from .errors import NetworkError, TlsError
 
 RequestException = requests.RequestException
+_local = threading.local()  # .attempt: the Try this thread is making, so the pool can note its connection
 
 
 class CancelSwitch:
@@ -70,6 +84,16 @@ class CancelSwitch:
             self._connections.add(conn)
         if old is not None:
             old.close()
+
+    def cut(self, conn: _Cuttable | None) -> None:
+        """Shuts down ``conn``'s socket (if it has one) so that the call blocked on it wakes up; keeps it watched."""
+        if conn is None:
+            return
+        with self._lock:
+            control = conn._control
+            if control is not None:
+                with contextlib.suppress(OSError):  # never connected, or already gone
+                    control.shutdown(socket.SHUT_RDWR)
 
     def unwatch(self, conn: _Cuttable) -> None:
         with self._lock:
@@ -165,14 +189,31 @@ class _HTTPConnection(_Cuttable, HTTPConnection):
 
 
 class _HTTPSConnection(_Cuttable, HTTPSConnection):
-    pass
+    def connect(self) -> None:
+        """The TCP connect and the TLS handshake; a TLS failure is marked as one that happened before sending."""
+        try:
+            super().connect()
+        except (ssl.SSLError, ssl.CertificateError, HostnameMismatch) as exc:
+            exc.toga_handshake = True  # type: ignore[attr-defined]  # read by tls_failure()
+            raise
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _Tracked:
+    """Mixin for pools: the connection a call gets is noted on its ``Try``, so the watchdog can cut it."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        current = getattr(_local, "attempt", None)
+        if current is not None:
+            current.conn = conn
+        return conn
+
+
+class _HTTPPool(_Tracked, HTTPConnectionPool):
     ConnectionCls = _HTTPConnection
 
 
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(_Tracked, HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
@@ -217,20 +258,74 @@ def new_session(switch: CancelSwitch, pool_size: int) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.cookies.set_policy(_CookieRefusal())
-    session.headers.update({"Accept": "application/json", "User-Agent": "TOGaDesk-Agent"})
+    # Only the encodings read_body() can decompress within its cap (requests would add br and zstd if installed).
+    session.headers.update({"Accept": "application/json", "Accept-Encoding": "gzip, deflate",
+                            "User-Agent": "TOGaDesk-Agent"})
     return session
 
 
 def never_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly did not reach the server (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
+    """True when the request certainly did not reach the server (no connection, or no secure one, was made)."""
+    if isinstance(exc, requests.ConnectTimeout) or tls_failure(exc) is not None:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (requests wraps urllib3, which wraps ssl), each once."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        inner = [getattr(error, "reason", None), error.__cause__, error.__context__, *error.args]
+        pending.extend(e for e in inner if isinstance(e, BaseException))
+
+
+def tls_failure(exc: BaseException) -> BaseException | None:
+    """The ssl error of a TLS handshake that failed (nothing was sent), or None."""
+    for error in _causes(exc):
+        if getattr(error, "toga_handshake", False):
+            return error
+    return None
+
+
+_UNTRUSTED = {18, 19, 20, 21, 27, 28, 2}  # self-signed, unknown issuer, not trusted for this purpose, ...
+_EXPIRED = {9, 10}  # not yet valid, expired
+_WRONG_NAME = {62, 64}  # host name or IP address mismatch
+CHECK_ADDRESS = "Check the server address in Settings."
+
+
+def tls_error(error: BaseException) -> TlsError:
+    """Words an agent can act on for a failed TLS handshake; nothing was sent, so nothing was saved."""
+    code = getattr(error, "verify_code", None)
+    detail = str(getattr(error, "verify_message", "") or getattr(error, "reason", "") or "").strip()
+    if not detail or len(detail) > 200:
+        detail = type(error).__name__
+    if code in _EXPIRED:
+        text = (f"The server's certificate is out of date ({detail}). Check this computer's date and time; "
+                "if they are right, tell the server's administrator.")
+    elif code in _WRONG_NAME or isinstance(error, HostnameMismatch):
+        text = f"The server's certificate is for another name ({detail}). {CHECK_ADDRESS}"
+    elif code in _UNTRUSTED or isinstance(error, ssl.SSLCertVerificationError):
+        text = (f"The server's certificate is not trusted on this computer ({detail}). If your company uses its "
+                "own certificate authority, ask IT to install it on this computer; otherwise check the server "
+                "address in Settings.")
+    else:
+        text = (f"A secure connection to the server could not be set up ({detail}). {CHECK_ADDRESS} "
+                "(http:// or https://), or ask IT whether something on the network intercepts secure connections.")
+    return TlsError(text + " Nothing was sent.")
+
+
 def network_error(method: str, exc: requests.RequestException) -> NetworkError:
     """The NetworkError, in words, for a request that got no answer."""
+    handshake = tls_failure(exc)
+    if handshake is not None:
+        return tls_error(handshake)
     if never_sent(exc):
         return NetworkError("Could not connect to the server. Check the network and the server address.")
     maybe_applied = method not in ("GET",)
@@ -241,3 +336,166 @@ def network_error(method: str, exc: requests.RequestException) -> NetworkError:
     if maybe_applied:
         text += " The change may or may not have been saved."
     return NetworkError(text, maybe_applied=maybe_applied)
+
+
+# ------------------------------------------------------------------ one deadline per call
+
+
+class Try:
+    """One try of a call: the connection it uses and whether the watchdog cut it at the call's deadline."""
+
+    __slots__ = ("conn", "deadline", "expired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline  # time.monotonic() value
+        self.conn: Any = None
+        self.expired = False
+
+
+class Watchdog:
+    """Cuts the connection of any try still running at its call's deadline, whatever the server does.
+
+    The read timeout bounds each socket read, not a call: a server trickling a byte every
+    few seconds, in the headers or the body, would hold a call for ever. One thread per
+    client (started by the first try, gone after ``IDLE`` seconds without tries) sleeps
+    until the earliest deadline and shuts down the socket of every try past it; the
+    worker's read then fails at once and the client reports the deadline.
+    """
+
+    IDLE = 5.0
+
+    def __init__(self, switch: CancelSwitch) -> None:
+        self._switch = switch
+        self._cond = threading.Condition()
+        self._armed: set[Try] = set()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @contextlib.contextmanager
+    def watch(self, deadline: float) -> Iterator[Try]:
+        attempt = Try(deadline)
+        _local.attempt = attempt
+        with self._cond:
+            self._armed.add(attempt)
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="toga-client-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        try:
+            yield attempt
+        finally:
+            _local.attempt = None
+            with self._cond:
+                self._armed.discard(attempt)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                for attempt in [a for a in self._armed if a.deadline <= now]:
+                    self._armed.discard(attempt)
+                    attempt.expired = True
+                    self._switch.cut(attempt.conn)
+                if self._armed:
+                    self._cond.wait(min(a.deadline for a in self._armed) - now)
+                elif not self._cond.wait(self.IDLE) and not self._armed:
+                    break
+            self._thread = None
+
+
+# ------------------------------------------------------------------ bounded answers
+
+
+class BodyProblem(Exception):
+    """The answer's body was not read: ``words`` say why (too large, or compressed in a way we cannot read)."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__(words)
+        self.words = words
+
+
+READ_SIZE = 64 * 1024
+
+
+def _decoder(encoding: str) -> Any:
+    """A zlib decompressor for the answer's Content-Encoding; None for none; BodyProblem for others."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers send it: auto-detect
+        return _Deflate()
+    raise BodyProblem(f"compressed as '{encoding[:40]}', which the desk did not ask for")
+
+
+class _Deflate:
+    """'deflate' answers: zlib-wrapped per the RFC, or raw deflate as some servers send them."""
+
+    def __init__(self) -> None:
+        self._inner = zlib.decompressobj(zlib.MAX_WBITS)
+        self._started = False
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if not self._started:
+            self._started = True
+            try:
+                return self._inner.decompress(data, max_length)
+            except zlib.error:
+                self._inner = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._inner.decompress(data, max_length)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inner.unconsumed_tail
+
+
+def read_body(response: requests.Response, limit: int) -> bytes:
+    """The whole body of a streamed answer, at most ``limit`` bytes off the wire and after decompression.
+
+    Decompression is done here, ``max_length`` at a time, so a small compressed body that
+    inflates to gigabytes stops at ``limit`` + 1 bytes of output instead of filling memory.
+    Raises ``BodyProblem`` when the answer is too large or its encoding unknown, and
+    requests' ConnectionError or ReadTimeout when the connection fails in the middle.
+    """
+    too_large = f"larger than {limit // 2**20} MB" if limit >= 2**20 else f"larger than {limit:,} bytes"
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isascii() and declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+        raise BodyProblem(too_large)
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
+    raw = response.raw
+    parts: list[bytes] = []
+    wire = size = 0
+    try:
+        while True:
+            chunk = raw.read(READ_SIZE, decode_content=False)
+            if not chunk:
+                break
+            wire += len(chunk)
+            if wire > limit:
+                raise BodyProblem(too_large)
+            while chunk:
+                if decoder is None:
+                    piece, chunk = chunk, b""
+                else:
+                    piece = decoder.decompress(chunk, limit - size + 1)
+                    chunk = decoder.unconsumed_tail
+                size += len(piece)
+                if size > limit:
+                    raise BodyProblem(too_large)
+                parts.append(piece)
+                if decoder is not None and not piece:
+                    break  # the decoder wants more input (or the stream ended)
+    except zlib.error:
+        raise BodyProblem("not correctly compressed") from None
+    except ReadTimeoutError as exc:
+        raise requests.ReadTimeout(exc) from None
+    except (HTTPError, OSError) as exc:  # ProtocolError (connection broken, short body), SSLError
+        raise requests.ConnectionError(exc) from None
+    raw.release_conn()  # read to the end: the connection can serve the next call
+    return b"".join(parts)

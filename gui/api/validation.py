@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from .errors import ValidationError
-from .models import parse_datetime
+from .models import MAX_NUMBER, parse_datetime, record_number
 from .signing import format_timestamp
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -23,11 +23,11 @@ E = TypeVar("E", bound=enum.Enum)
 
 
 def number(value: Any, label: str) -> int:
-    """A ticket or order number: a positive integer (digits in a string are accepted)."""
+    """A ticket or order number: a whole number from 1 to 2**63 - 1 (digits in a string are accepted)."""
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 19:
         value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"The {label} must be a positive whole number.", field=label)
+    if isinstance(value, bool) or not isinstance(value, int) or not record_number(value):
+        raise ValidationError(f"The {label} must be a positive whole number, at most {MAX_NUMBER}.", field=label)
     return value
 
 
@@ -73,7 +73,10 @@ def moment(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return format_timestamp(value)
+        try:
+            return format_timestamp(value)
+        except (OverflowError, ValueError):  # a naive moment at the very end of year 9999 or start of year 1
+            raise ValidationError("The reply time is out of range.", field=field) from None
     if isinstance(value, str) and parse_datetime(value) is not None:
         return value.strip()
     raise ValidationError("The reply time must be a date and time in ISO 8601 form.", field=field)
