@@ -14,6 +14,7 @@ Views hand bound slots to the write methods (``send_reply``, ``change``, ``edit`
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import sqlite3
 import time
@@ -69,6 +70,7 @@ class TicketController(QObject):
     busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
     history_shown = Signal(object, object)  # (ticket number, [(number, subject, status)]): the requester's others
     team_state = Signal(str)  # "Team: connected", "Team: offline, N changes to send"; empty without a team
+    team_detail = Signal(str)  # the team's database and relay in more words (the status bar's tooltip)
     assignee_shown = Signal(object, str)  # (the open ticket, who has it in the team: '' nobody); team mode only
     assignment_told = Signal(object, str, bool)  # (ticket, the outcome of Take/Give/Release in words, done)
     teammates_found = Signal(object, object)  # (ticket, [agents seen in the team's log]) for "Give to..."
@@ -311,6 +313,7 @@ class TicketController(QObject):
         relay = f" · the relay on {self._relay.host or self._relay.relay_id} polls" if self._relay is not None else ""
         self.team_state.emit(f"Team: connected{more}{relay}" if team.online
                              else f"Team: offline{more or ', nothing to send'}")
+        self.team_detail.emit(_team_words(team.registry.where, team.last_error, self._relay))
 
     @Slot()
     def _check_relay(self) -> None:
@@ -601,6 +604,25 @@ class TicketController(QObject):
         """A ticket the agent filed: it is listed, opened and watched."""
         self.live.track_number(ticket.ticket_number)
         self.open(ticket.ticket_number)
+
+
+def _team_words(where: str, problem: str, relay: RelayStatus | None) -> str:
+    """The status bar's tooltip: which database, what went wrong last, and the relay's health (its host comes
+    from the team's database: shown as text)."""
+    lines = [f"The team database this desk shares its tickets through: {where}."]
+    if problem:
+        lines.append(f"Last problem: {problem}")
+    if relay is None:
+        lines.append("No relay polls for the team now: this desk checks its tickets itself.")
+    else:
+        def at(moment: Any) -> str:
+            return moment.astimezone().strftime("%H:%M:%S") if moment is not None else "not yet"
+
+        lag = f"{relay.lag_seconds:.0f} s" if relay.lag_seconds is not None else "unknown"
+        lines.append(f"The relay on {relay.host or relay.relay_id} polls for the team "
+                     f"(last poll {at(relay.last_poll)}, last webhook {at(relay.last_webhook)}, lag {lag}): "
+                     "this desk checks only the ticket on screen.")
+    return "<p>" + "<br>".join(map(html.escape, lines)) + "</p>"  # a tooltip guesses rich text: escape it
 
 
 def _assign_quietly(team: TeamSync, number: int, to: str | None,

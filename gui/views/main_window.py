@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         controller.status_message.connect(self._status_message)
         controller.refresh_state.connect(self._refresh_state)
         controller.team_state.connect(self._team_state)
+        controller.team_detail.connect(self.team_label.setToolTip)
         controller.assignment_told.connect(lambda _number, words, _done: self._status_message(words))
         self.detail.order_requested.connect(self.open_order)
         self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
