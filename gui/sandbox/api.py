@@ -75,6 +75,16 @@ class SandboxApi:
         """The server's clock (``clock_offset`` lets tests put it ahead of the client's)."""
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
 
+    def precheck(self, method: str, path: str, headers: Mapping[str, str]) -> Answer | None:
+        """The refusal due from the route and the headers alone (404, 405, 401), or None: checked before the
+        body is read, so an unauthenticated client cannot make the sandbox read or keep megabytes."""
+        try:
+            self._route(method, path.split("?", 1)[0].rstrip("/") or "/")
+            self._authenticate(headers)
+        except Refusal as refusal:
+            return refusal.answer
+        return None
+
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
         try:
             handler, number = self._route(method, path.split("?", 1)[0].rstrip("/") or "/")
@@ -99,11 +109,13 @@ class SandboxApi:
             if match.groups():
                 raw = match.group(1)
                 what = "ticketNumber" if path.startswith("/ticket") else "orderNumber"
-                if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
+                if not raw.isascii() or not raw.isdigit() or not raw.strip("0"):
                     raise Refusal(400, f"{what} must be a positive integer.")
+                # beyond SQLite's integers no such record can exist; int() of 5000 digits would raise
+                if len(raw.lstrip("0")) > 19 or int(raw) > MAX_NUMBER:
+                    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+                    raise Refusal(404, f"No record has the number {shown}.")
                 number = int(raw)
-                if number > MAX_NUMBER:  # beyond SQLite's integers: no such record can exist
-                    raise Refusal(404, f"No record has the number {raw}.")
             return handler, number
         raise Refusal(404, f"No such route: {path}")
 
@@ -136,6 +148,8 @@ class SandboxApi:
             data = json.loads(body.decode("utf-8")) if body.strip() else None
         except (UnicodeDecodeError, ValueError):
             raise Refusal(400, "The request body is not valid JSON.") from None
+        except RecursionError:
+            raise Refusal(400, "The request body is nested too deeply.") from None
         if not isinstance(data, dict):
             raise Refusal(400, "The request body must be a JSON object.")
         return data

@@ -11,7 +11,9 @@ import contextlib
 import json
 import logging
 import os
+import re
 import socket
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -45,6 +47,10 @@ def keys_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
 
 
 RECENT_REQUESTS = 1000  # how many received requests the sandbox remembers for inspection
+RECENT_BYTES = 16 * 1024 * 1024  # and how many bytes of their bodies, all together (the oldest go first)
+RECENT_BODY_BYTES = 1024 * 1024  # a longer body is remembered as its first MB (``Recorded.size`` is the whole)
+CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")  # hex digits only: no sign, no 0x, no underscores
+MAX_TRAILER_LINES = 64
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,7 +71,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         sandbox = self.server.sandbox
         path = self.path.split("?", 1)[0]
-        body = self._read_body()
+        length = self._content_length()
+        if length is None:
+            return
+        refusal = sandbox.api.precheck(self.command, path, self.headers)
+        if refusal is not None:  # answered from the headers: the body is never read, so never kept
+            sandbox.record(Recorded(self.command, self.path, dict(self.headers.items()), b"", 0))
+            self._answer(refusal, close=length != 0)
+            return
+        body = self._read_chunked() if length < 0 else self.rfile.read(length) if length else b""
         if body is None:
             return
         sandbox.record(Recorded(self.command, self.path, dict(self.headers.items()), body))
@@ -94,38 +108,45 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(answer)
 
-    def _read_body(self) -> bytes | None:
+    def _content_length(self) -> int | None:
+        """The body's length from the headers alone: -1 for chunked, None when refused (answered 400)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
+            return -1
         raw = self.headers.get("Content-Length", "0").strip() or "0"
         if not (raw.isascii() and raw.isdigit()):
             self._answer(_error(400, "Content-Length is not a number."), close=True)
             return None
-        length = int(raw)
-        if length > MAX_BODY_BYTES:
+        if len(raw) > 12 or int(raw) > MAX_BODY_BYTES:
             self._answer(_error(400, f"The request body is larger than {MAX_BODY_BYTES // 2**20} MB."), close=True)
             return None
-        return self.rfile.read(length) if length else b""
+        return int(raw)
 
     def _read_chunked(self) -> bytes | None:
+        """A chunked body: each size hex digits only, the total within MAX_BODY_BYTES, trailers bounded."""
         parts, total = [], 0
         while True:
             size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                self._answer(_error(400, "Malformed chunked body."), close=True)
+            if not CHUNK_SIZE.fullmatch(size_line):
+                self._answer(_error(400, "Malformed chunked body: a chunk size is not hexadecimal digits."),
+                             close=True)
                 return None
+            size = int(size_line, 16)
             if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(parts)
+                for _ in range(MAX_TRAILER_LINES):
+                    if not self.rfile.readline(1024).strip():
+                        return b"".join(parts)
+                self._answer(_error(400, "Malformed chunked body: too many trailer lines."), close=True)
+                return None
             total += size
             if total > MAX_BODY_BYTES:
-                self._answer(_error(400, "The request body is too large."), close=True)
+                self._answer(_error(400, f"The request body is larger than {MAX_BODY_BYTES // 2**20} MB."),
+                             close=True)
                 return None
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(4)
+            part = self.rfile.read(size)
+            if len(part) < size or self.rfile.readline(4).strip():
+                self._answer(_error(400, "Malformed chunked body: a chunk is shorter than its size."), close=True)
+                return None
+            parts.append(part)
 
     def _fail(self, fault: Fault) -> None:
         if fault.status is None:
@@ -183,6 +204,14 @@ class _HttpServer(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is one debug line; anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, type(error).__name__)
+            return
+        log.exception("sandbox connection from %s failed", client_address)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
             self._open.add(request)
@@ -208,7 +237,14 @@ class Recorded:
     method: str
     path: str
     headers: dict[str, str]
-    body: bytes
+    body: bytes  # at most RECENT_BODY_BYTES; b"" for a request refused from its headers (body never read)
+    size: int = -1  # the whole body's length (-1: len(body))
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.body))
+        if len(self.body) > RECENT_BODY_BYTES:
+            object.__setattr__(self, "body", self.body[:RECENT_BODY_BYTES])
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name, None when absent."""
@@ -264,6 +300,7 @@ class SandboxServer:
         self.requests_served = 0
         self.stopping = threading.Event()
         self.recent: deque[Recorded] = deque(maxlen=RECENT_REQUESTS)
+        self._recent_bytes = 0
         self._count_lock = threading.Lock()
         self._http = _HttpServer((host, port), self)
         self._thread: threading.Thread | None = None
@@ -282,9 +319,23 @@ class SandboxServer:
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def record(self, request: Recorded) -> None:
+        """Remembers a request in ``recent``: the last RECENT_REQUESTS, their bodies RECENT_BYTES at most."""
         with self._count_lock:
             self.requests_served += 1
+            if not self.recent:  # emptied (tests call recent.clear())
+                self._recent_bytes = 0
+            elif len(self.recent) == self.recent.maxlen:
+                self._recent_bytes -= len(self.recent[0].body)
             self.recent.append(request)
+            self._recent_bytes += len(request.body)
+            while self._recent_bytes > RECENT_BYTES and len(self.recent) > 1:
+                self._recent_bytes -= len(self.recent.popleft().body)
+
+    @property
+    def recent_bytes(self) -> int:
+        """How many body bytes ``recent`` holds now (never more than RECENT_BYTES, but for one request)."""
+        with self._count_lock:
+            return sum(len(r.body) for r in self.recent)
 
     def start(self) -> SandboxServer:
         """Serves on a background thread and returns at once."""
