@@ -121,3 +121,54 @@ def test_a_slow_receiver_does_not_hold_up_the_api_answer(hooked, receiver):
 def test_webhook_urls_must_be_http_with_a_host(url):
     with pytest.raises(ValueError, match="webhook URL"):
         SandboxServer(webhook_url=url)
+
+
+# ------------------------------------------------------------ the desk's listener: numbers from the network
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple]:
+    from gui.services.webhook_listener import WebhookListener
+
+    events: list[WebhookEvent] = []
+    server = WebhookListener(events.append).start()
+    yield server, events
+    server.stop()
+
+
+def post_hook(url: str, raw: bytes, **headers: str) -> tuple[int, dict]:
+    import requests
+
+    response = requests.post(url, data=raw, headers={"Content-Type": "application/json", **headers}, timeout=5)
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize("number", ["9223372036854775808", "100000000000000000000", "1e20", "0", "-1",
+                                    "9" * 5000])
+def test_a_webhook_ticket_number_outside_1_to_2_63_minus_1_is_422_and_reaches_nobody(listener, number):
+    server, events = listener
+    raw = b'{"webhook": "TICKET_STATUS_CHANGE", "ticketNumber": %s, "status": "OPEN"}' % number.encode()
+    status, payload = post_hook(server.url, raw)
+    assert status == (400 if len(number) > 4300 else 422)  # past 4300 digits Python's JSON parser refuses it
+    assert payload["success"] is False and "Traceback" not in payload["error"]
+    assert events == []
+
+
+def test_the_largest_ticket_number_is_a_valid_webhook(listener):
+    server, events = listener
+    raw = b'{"webhook": "TICKET_STATUS_CHANGE", "ticketNumber": 9223372036854775807, "status": "OPEN"}'
+    assert post_hook(server.url, raw)[0] == 202
+    assert [e.ticket_number for e in events] == [2**63 - 1]
+
+
+def test_a_content_length_of_thousands_of_digits_is_413_not_a_crash(listener):
+    import socket as sockets
+
+    server, events = listener
+    host, port = server.url.split("//")[1].split("/")[0].split(":")
+    with sockets.create_connection((host, int(port)), timeout=2) as sock:
+        sock.sendall(b"POST /toga/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n")
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert events == []

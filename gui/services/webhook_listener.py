@@ -3,7 +3,8 @@
 Payloads carry no signature, so a webhook is only a hint: ``on_event`` receives the
 validated event and the app fetches the ticket with a signed GET before believing
 anything. Validation is strict and answers come at once (202); the work happens
-elsewhere. Binds to loopback unless told otherwise.
+elsewhere. A ``ticketNumber`` outside 1..2**63-1 (what SQLite and Qt hold) is refused
+with 422 before anything sees it. Binds to loopback unless told otherwise.
 """
 
 from __future__ import annotations
@@ -93,11 +94,10 @@ class WebhookListener:
         if not (raw.isascii() and raw.isdigit()):
             self._refuse(request, 411, "Content-Length is required.")
             return
-        length = int(raw)
-        if length > MAX_BODY:
+        if len(raw) > 12 or int(raw) > MAX_BODY:  # int() of thousands of digits would raise
             self._refuse(request, 413, "The body is too large.")
             return
-        body = request.rfile.read(length)
+        body = request.rfile.read(int(raw))
         try:
             event = WebhookEvent.from_json(json.loads(body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError, RecursionError):
