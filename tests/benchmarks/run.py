@@ -18,6 +18,8 @@ What it measures (reference in brackets, target after the colon):
 - team (needs PostgreSQL: a throwaway cluster, or TOGADESK_TEST_POSTGRES): one desk publishes, 20
   listening desks hold it, p50/p95 (target p95 < 250 ms); a desk away while 10,000 tickets changed
   catches up (target < 3 s). tests/benchmarks/team_search.py measures the registry's search.
+- text: linkify on hostile text (one long word, a hex blob, runs of dots, '@' and spaces) at 10,000 and
+  40,000 characters [4x, linear]: <= 6x (hostile_text.py).
 - relay (simulated time, no PostgreSQL needed): vendor requests in one hour of 1, 10 and 50 desks tracking
   10,000 tickets, each desk polling for itself against the relay polling once for the team and each desk
   only its ticket on screen [1 desk with the relay]: 50 desks <= 1.5x. See relay_load.py.
@@ -515,7 +517,7 @@ def quiet_qt() -> None:
     qInstallMessageHandler(handler)
 
 
-GROUPS = ["list", "ui", "startup", "client", "sandbox", "team", "relay"]
+GROUPS = ["list", "ui", "startup", "client", "sandbox", "team", "relay", "text"]
 
 
 def main() -> int:
@@ -548,6 +550,11 @@ def main() -> int:
         from tests.benchmarks.relay_load import bench_relay_load
 
         results["relay"] = bench_relay_load(quick)
+    if "text" in args.only:  # linkify on hostile text, 10k vs 40k characters (hostile_text.py)
+        from tests.benchmarks.hostile_text import bench_text, print_text
+
+        results["text"] = bench_text(quick)
+        print_text(results["text"])
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
