@@ -1,6 +1,11 @@
 """What this computer is, for a diagnostic's ``systemInformation`` (a JSON string, as the spec's sample).
 
 Plain Python, best effort: each part the platform does not expose is simply left out.
+
+``decode_text`` reads a system-information file whatever wrote it: ``systeminfo > file.txt``
+in Windows PowerShell 5 writes UTF-16 LE with a byte-order mark, PowerShell 7 and most
+tools UTF-8 (with or without a BOM), cmd.exe the console's code page. Read as UTF-8 with
+replacement, UTF-16 became NUL-interleaved text with a broken first character.
 """
 
 from __future__ import annotations
@@ -13,6 +18,37 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+# Byte-order marks, longest first: UTF-32 LE starts with the UTF-16 LE mark.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_SAMPLE = 4096  # bytes looked at to recognise UTF-16 without a mark
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """``(text, encoding)`` of a text file's bytes: by its byte-order mark, else UTF-16 recognised by its NUL
+    bytes (ASCII in UTF-16 has a NUL in every other byte), else UTF-8, else Windows-1252. The mark is dropped;
+    an undecodable byte becomes U+FFFD."""
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return data[len(mark):].decode(encoding, errors="replace"), encoding
+    sample = data[:_SAMPLE]
+    if len(sample) >= 2:
+        even, odd = sample[0::2], sample[1::2]
+        even_nuls, odd_nuls = even.count(0), odd.count(0)
+        if odd_nuls > 0.3 * len(odd) and even_nuls < 0.05 * len(even):
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even_nuls > 0.3 * len(even) and odd_nuls < 0.05 * len(odd):
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def collect() -> dict[str, Any]:
