@@ -1,4 +1,9 @@
-"""Edit a ticket's subject, message and contact fields; only what changed is sent (PUT)."""
+"""Edit a ticket's subject, message and contact fields; only what changed is sent (PUT).
+
+"Changed" compares normalised text: line endings (the server's CRLF, the editor's LF) and
+spaces at the ends of lines do not count, so nothing is changed before the agent types.
+What is sent for a changed field is the text exactly as the editor holds it.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,15 @@ LINE_FIELDS = (
     ("subject", "Subject"), ("first_name", "First name"), ("last_name", "Last name"),
     ("email_address", "E-mail"), ("phone_number", "Phone"),
 )
+
+
+def normalised(text: str) -> str:
+    """``text`` for comparing, not for sending: LF line endings, no spaces at the ends of lines or of the text.
+
+    The editor's paragraph separators (U+2029) count as line breaks too.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 class EditTicketDialog(QDialog):
@@ -72,10 +86,16 @@ class EditTicketDialog(QDialog):
         self._validate()
 
     def changes(self) -> dict[str, Any]:
-        """Only the fields that differ from the ticket as opened."""
-        values: dict[str, Any] = {name: self.edits[name].text().strip() for name, _ in LINE_FIELDS}
+        """Only the fields the agent really changed, each exactly as typed.
+
+        A field counts as changed when its normalised text (see ``normalised``) differs from
+        the ticket's as opened: the editor turning CRLF into LF, or a trailing space the
+        server sent, is no change.
+        """
+        values: dict[str, Any] = {name: self.edits[name].text() for name, _ in LINE_FIELDS}
         values["message"] = self.message.toPlainText()
-        return {k: val for k, val in values.items() if val != (getattr(self._ticket, k) or "")}
+        return {k: val for k, val in values.items()
+                if normalised(val) != normalised(getattr(self._ticket, k) or "")}
 
     @Slot()
     def _validate(self) -> bool:
@@ -89,7 +109,8 @@ class EditTicketDialog(QDialog):
                     v.required_text(changes[name], name, name)
         except ValidationError as error:
             problem = error.message
-        blank_optional = [k for k in ("first_name", "last_name", "phone_number") if k in changes and not changes[k]]
+        blank_optional = [k for k in ("first_name", "last_name", "phone_number")
+                          if k in changes and not changes[k].strip()]
         if not problem and blank_optional:
             problem = "The API cannot empty a field; type a new value instead."
         self.error.setText(problem)
