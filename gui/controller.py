@@ -30,8 +30,8 @@ from .live_updates import LiveUpdates, plan_for
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
 from .presence import PresenceWatch
 from .services.refresh import RefreshPlanner, RefreshPolicy
-from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, TicketService
-from .store import Change
+from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, Settled, TicketService
+from .store import Change, JournalEntry
 from .tasks import BACKGROUND, TaskRunner, TaskScope
 from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 
@@ -70,6 +70,7 @@ class TicketController(QObject):
     busy_changed = Signal(object)  # a ticket started or finished sending a reply or changing a field
     history_shown = Signal(object, object)  # (ticket number, [(number, subject, status)]): the requester's others
     team_state = Signal(str)  # "Team: connected", "Team: offline, N changes to send"; empty without a team
+    draft_changed = Signal(object)  # a ticket's stored draft changed behind the composer (settled after a restart)
     team_detail = Signal(str)  # the team's database and relay in more words (the status bar's tooltip)
     assignee_shown = Signal(object, str)  # (the open ticket, who has it in the team: '' nobody); team mode only
     assignment_told = Signal(object, str, bool)  # (ticket, the outcome of Take/Give/Release in words, done)
@@ -162,6 +163,8 @@ class TicketController(QObject):
         repository = service.tickets
         repository.subscribe(functools.partial(self._changed, repository))
         self._scope.on_cancel(repository.close)
+        if repository.journal(unsettled=True):  # the app stopped (or got no answer) while sending: check first
+            self.runner.submit(service.settle_unsettled, scope=self._scope, on_done=self._settled)
         if not kept:
             self._repository = repository
             self.model.set_rows([])
@@ -587,6 +590,31 @@ class TicketController(QObject):
         self.busy_changed.emit(number)
         task = self.tickets.in_lane(number, self._service.update)
         self.runner.submit(task, number, **{field: value}, scope=self._scope, on_done=on_done, on_error=on_error)
+
+    @Slot(object)
+    def _settled(self, told: list[Settled]) -> None:
+        """What the earlier requests came to, told once; a composer whose draft was settled shows it again."""
+        if not told:
+            return
+        self.notice.emit(" ".join(settled.describe() for settled in told),
+                         "error" if any(s.landed is None for s in told) else "info")
+        for number in {s.entry.ticket_number for s in told if s.entry.kind == "reply"}:
+            self.draft_changed.emit(number)
+
+    def may_exist(self) -> list[JournalEntry]:
+        """Tickets this desk was creating whose outcome is not known (their number never came back)."""
+        if self.tickets is None:
+            return []
+        return [e for e in self.tickets.journal(unsettled=True) if e.kind == "create"]
+
+    def forget_may_exist(self, words: str) -> None:
+        """The agent decided about the tickets that may exist (discarded the form)."""
+        if self._service is not None:
+            self._service.settle_creates(words)
+
+    def journal(self) -> list[JournalEntry]:
+        """What this desk sent in this environment, newest first (Help > What was sent)."""
+        return self.tickets.journal() if self.tickets is not None else []
 
     def change_ended(self, number: int) -> None:
         if self._changing.pop(number, None) is not None:

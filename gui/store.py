@@ -9,6 +9,7 @@ What the agent typed (drafts) is written at once and deleted only when the serve
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import threading
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 from .api import Order, Ticket
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -104,6 +105,24 @@ _MIGRATIONS: dict[int, str] = {
     6: """
     ALTER TABLE ticket ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
     """,
+    # The outbox and journal: each POST/PUT is written here before it leaves and settled when its outcome
+    # is known (state 'open' until then), so a crash mid-send is settled at the next start, not guessed.
+    7: """
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        env TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_number INTEGER NOT NULL DEFAULT 0,
+        body TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        had INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open',
+        outcome TEXT NOT NULL DEFAULT '',
+        settled_at TEXT
+    );
+    CREATE INDEX journal_open ON journal (env, state);
+    """,
 }
 
 
@@ -138,6 +157,25 @@ class Change(Enum):
     NEW = "new"  # the ticket was not in the list before
     CHANGED = "changed"  # replies, status or another field differ from the last snapshot
     SAME = "same"  # identical snapshot: nothing written
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the desk sent (or was sending): what, about which ticket, and how it ended."""
+
+    id: int
+    kind: str  # 'reply' | 'change' | 'create'
+    ticket_number: int  # 0 for a create whose number never came back
+    body: dict[str, Any]
+    had: int  # replies: copies of this text by this author on the ticket before it was sent
+    started_at: str
+    state: str  # 'open' (in flight), 'unknown' (no clear answer yet), 'done', 'failed'
+    outcome: str
+    settled_at: str | None
+
+    @property
+    def unsettled(self) -> bool:
+        return self.state in ("open", "unknown")
 
 
 @dataclass(frozen=True)
@@ -416,6 +454,35 @@ class LocalStore:
             self._db.execute(
                 "DELETE FROM draft WHERE env=? AND kind=? AND ticket_number=?", (env, kind, ticket_number)
             )
+
+    # ------------------------------------------------------------------ the outbox and journal
+
+    def journal_open(self, env: str, kind: str, ticket_number: int, body: dict[str, Any], *, had: int = 0) -> int:
+        """Records a request about to leave; its id. Written (and committed) before the request is sent."""
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            return self._db.execute(
+                "INSERT INTO journal (env, kind, ticket_number, body, digest, had, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", (env, kind, ticket_number, text, digest, had, _now_precise()),
+            ).lastrowid
+
+    def journal_settle(self, entry: int, state: str, outcome: str, *, ticket_number: int | None = None) -> None:
+        """The request's outcome is known ('done', 'failed'), or still not ('unknown', kept open)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE journal SET state=?, outcome=?, settled_at=?, ticket_number=coalesce(?, ticket_number)"
+                " WHERE id=?", (state, outcome, _now_precise() if state in ("done", "failed") else None,
+                                ticket_number, entry))
+
+    def journal(self, env: str, *, unsettled: bool = False, limit: int = 500) -> list[JournalEntry]:
+        """The newest entries first; ``unsettled``: only those whose outcome is not known yet, oldest first."""
+        query = ("SELECT id, kind, ticket_number, body, had, started_at, state, outcome, settled_at FROM journal"
+                 " WHERE env=?")
+        query += " AND state IN ('open', 'unknown') ORDER BY id" if unsettled else " ORDER BY id DESC"
+        with self._lock:
+            records = self._db.execute(query + " LIMIT ?", (env, limit)).fetchall()
+        return [JournalEntry(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8]) for r in records]
 
     # ------------------------------------------------------------------ orders
 

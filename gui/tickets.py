@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .api import CancelledError, Status, Ticket
-from .store import Change, LocalStore, Saved, TicketRow
+from .store import Change, JournalEntry, LocalStore, Saved, TicketRow
 
 T = TypeVar("T")
 
@@ -297,3 +297,14 @@ class TicketRepository:
     def delete_draft(self, kind: str, number: int) -> None:
         self.store.delete_draft(self.env, kind, number)
 
+
+    # ------------------------------------------------------------ the outbox and journal
+
+    def journal_open(self, kind: str, number: int, body: dict[str, Any], *, had: int = 0) -> int:
+        return self.store.journal_open(self.env, kind, number, body, had=had)
+
+    def journal_settle(self, entry: int, state: str, outcome: str, *, number: int | None = None) -> None:
+        self.store.journal_settle(entry, state, outcome, ticket_number=number)
+
+    def journal(self, *, unsettled: bool = False) -> list[JournalEntry]:
+        return self.store.journal(self.env, unsettled=unsettled)

@@ -119,7 +119,7 @@ def test_a_version_1_database_is_migrated_keeping_its_tickets(tmp_path):
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 # ------------------------------------------------ a local database that cannot be opened is moved aside

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..api import ApiError, NotFoundError, Status, Ticket, TogaClient
-from ..store import Saved
+from ..store import JournalEntry, Saved
 from ..tickets import Fetch, TicketRepository
 
 if TYPE_CHECKING:
@@ -32,6 +33,46 @@ def same_text(a: str | None, b: str | None) -> bool:
 def _normal(text: str | None) -> str:
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "\n".join(line.rstrip() for line in lines).strip()
+
+
+MAY_EXIST = ("It may exist on the server: no answer came back that proves otherwise, and its number is not "
+             "known. Look for it before creating it again.")
+MAY_EXIST_SHORT = "It may exist on the server"
+
+
+def _copies(ticket: Ticket, email: str | None, message: str | None) -> int:
+    """Replies on ``ticket`` from this address (any case) with this text (line endings, trailing space aside)."""
+    email = (email or "").casefold()
+    return sum(1 for r in ticket.replies
+               if (r.email_address or "").casefold() == email and same_text(r.message, message))
+
+
+_SNAPSHOT_FIELDS = {"first_name": "first_name", "last_name": "last_name", "email_address": "email_address",
+                    "phone_number": "phone_number", "subject": "subject", "message": "message",
+                    "status": "status", "priority": "priority"}
+
+
+def _field_of(ticket: Ticket, key: str) -> Any:
+    return getattr(ticket, _SNAPSHOT_FIELDS.get(key, key), None)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What checking one earlier request found: ``landed`` True/False, or None when it is not known."""
+
+    entry: JournalEntry
+    landed: bool | None
+    words: str
+
+    def describe(self) -> str:
+        what = {"reply": f"Your reply to #{self.entry.ticket_number}",
+                "change": f"Your change to #{self.entry.ticket_number}",
+                "create": f"The ticket you were creating (\"{self.entry.body.get('subject', '')}\")"}[self.entry.kind]
+        try:
+            when = datetime.fromisoformat(self.entry.started_at).astimezone().strftime("%H:%M on %d %b")
+        except ValueError:
+            when = self.entry.started_at
+        return f"{what}, sent at {when} without a clear answer, {self.words}."
 
 
 @dataclass(frozen=True)
@@ -146,7 +187,14 @@ class TicketService:
     def create(self, fields: dict[str, Any], created_by: str = "") -> Ticket:
         """Files a new ticket, then fetches it so the list shows what the server stored.
         ``created_by``: the agent's e-mail, so the ticket is in their "Mine" view."""
-        number = self.client.create_ticket(**fields)
+        entry = self.tickets.journal_open("create", 0, fields)
+        try:
+            number = self.client.create_ticket(**fields)
+        except ApiError as error:
+            self._unclear(entry, error, MAY_EXIST if error.maybe_applied else f"Not created: {error.message}")
+            raise
+        self.tickets.journal_settle(entry, "done", f"Created #{number}", number=number)
+        self.settle_creates(f"The ticket was created again as #{number}")
         self.tickets.delete_draft(NEW_TICKET_DRAFT, 0)
         try:
             return self._fetch(number, seen=True, join=True, created_by=created_by)[0]
@@ -182,8 +230,16 @@ class TicketService:
             collision = self.check_collision(seen)
             if collision is not None:
                 return collision
+        earlier = self._settle_earlier_replies(seen.ticket_number, message)
+        if earlier is not None:
+            self.tickets.delete_draft(REPLY_DRAFT, seen.ticket_number)
+            return ReplySent(earlier, None, "This reply had reached the server before the app stopped, so it was "
+                                            "not sent again.")
         before = self.client.get_ticket(seen.ticket_number) if force else self.tickets.snapshot(
             seen.ticket_number) or seen
+        entry = self.tickets.journal_open("reply", seen.ticket_number,
+                                          {"emailAddress": agent.email_address, "message": message},
+                                          had=_copies(before, agent.email_address, message))
         try:
             self.client.add_reply(
                 seen.ticket_number, agent.email_address, message,
@@ -191,10 +247,13 @@ class TicketService:
             )
         except ApiError as error:  # any answer that does not prove the reply absent is checked
             if not error.maybe_applied:
+                self.tickets.journal_settle(entry, "failed", f"Not sent: {error.message}")
                 raise
             landed = self._reply_landed(before, agent, message)
             said = error.message.rstrip(".")  # what the server (or the network) said, kept in the words
             if landed is None:
+                self.tickets.journal_settle(entry, "unknown", f"{said}; not checked yet: it may or may not have "
+                                                              "arrived")
                 raise type(error)(
                     f"{said}. No clear answer came back and the ticket could not be checked, so the reply may or "
                     "may not have arrived. Refresh the ticket (F5) before sending it again.",
@@ -202,19 +261,21 @@ class TicketService:
                 ) from None
             if not landed:
                 waited = sum(self.landed_looks)
+                self.tickets.journal_settle(entry, "failed", f"{said}; not on the ticket after "
+                                                             f"{len(self.landed_looks)} looks: not sent")
                 raise type(error)(
                     f"{said}. The reply is not on the ticket (looked {len(self.landed_looks)} times over "
                     f"{waited:.0f} s): it is safe to send it again.",
                     error.status,
                 ) from None
+        self.tickets.journal_settle(entry, "done", "Reply sent")
         self.tickets.wrote(seen.ticket_number)
         self.tickets.delete_draft(REPLY_DRAFT, seen.ticket_number)
         warnings = []
         status_set = None
         if status is not None:
             try:
-                self.client.update_ticket(seen.ticket_number, status=status)
-                self.tickets.wrote(seen.ticket_number)
+                self._change(seen.ticket_number, {"status": str(status)})
                 status_set = str(status)
             except ApiError as error:
                 warnings.append(f"The reply was sent, but the status was not changed: {error.message}")
@@ -231,11 +292,8 @@ class TicketService:
         Found by content, not by position (replies are in time order, and another may be dated later):
         more replies from this agent's address (any case) with this text than before.
         """
-        email = (agent.email_address or "").casefold()
-
         def copies(ticket: Ticket) -> int:
-            return sum(1 for r in ticket.replies
-                       if (r.email_address or "").casefold() == email and same_text(r.message, message))
+            return _copies(ticket, agent.email_address, message)
 
         had, looked = copies(before), False
         for delay in self.landed_looks:
@@ -252,6 +310,102 @@ class TicketService:
 
     def update(self, number: int, **changes: Any) -> Ticket:
         """Sends only the changed fields, then returns the ticket as the server now has it."""
-        self.client.update_ticket(number, **changes)
-        self.tickets.wrote(number)
+        self._change(number, changes)
         return self._fetch(number, seen=True, join=False)[0]
+
+    def _change(self, number: int, changes: dict[str, Any]) -> None:
+        entry = self.tickets.journal_open("change", number, {k: v for k, v in changes.items() if v is not None})
+        try:
+            self.client.update_ticket(number, **changes)
+        except ApiError as error:
+            self._unclear(entry, error, f"{error.message.rstrip('.')}; not checked yet" if error.maybe_applied
+                          else f"Not changed: {error.message}")
+            raise
+        self.tickets.journal_settle(entry, "done", "Changed")
+        self.tickets.wrote(number)
+
+    def _unclear(self, entry: int, error: ApiError, words: str) -> None:
+        self.tickets.journal_settle(entry, "unknown" if error.maybe_applied else "failed", words)
+
+    # ------------------------------------------------------------ settling what was in flight
+
+    def _settle_earlier_replies(self, number: int, message: str) -> Ticket | None:
+        """Before a reply leaves: an earlier send to this ticket whose outcome is unknown (the app stopped, or no
+        clear answer came) is looked for on the ticket first. Returns the ticket if this text is there already.
+        Raises ApiError when the ticket cannot be read (sending now could make a second copy)."""
+        earlier = [e for e in self.tickets.journal(unsettled=True) if e.kind == "reply" and e.ticket_number == number]
+        found = None
+        for entry in earlier:
+            landed, now = self._look_for(entry)
+            if landed is None:
+                raise ApiError(f"A reply you sent to #{number} earlier got no clear answer and the ticket cannot be "
+                               "read now, so sending again could make a second copy. Try again when the server "
+                               "answers.", maybe_applied=True)
+            if landed and same_text(entry.body.get("message"), message):
+                found = now
+        return found
+
+    def _look_for(self, entry: JournalEntry) -> tuple[bool | None, Ticket | None]:
+        """Is the reply of ``entry`` on its ticket? Looked for by content (author's address in any case, text
+        as a person reads it), a few times over some seconds (a gateway may commit late). Settles the entry,
+        unless the ticket could not be read at all (None)."""
+        email, message, now = entry.body.get("emailAddress"), entry.body.get("message"), None
+        for delay in self.landed_looks:
+            if delay and self.client.wait(delay):
+                return None, None  # the app is closing: no verdict
+            try:
+                now = self._fetch(entry.ticket_number, seen=False, join=False)[0]
+            except ApiError:
+                continue
+            if _copies(now, email, message) > entry.had:
+                self.tickets.journal_settle(entry.id, "done", "Reply sent (found on the ticket afterwards)")
+                return True, now
+        if now is None:
+            return None, None
+        self.tickets.journal_settle(entry.id, "failed", f"Not on the ticket after {len(self.landed_looks)} looks: "
+                                                        "not sent")
+        return False, now
+
+    def settle_unsettled(self) -> list[Settled]:
+        """At start: every request whose outcome is unknown is checked on the server: a reply by its content, a
+        change by its fields. A created ticket whose number never came back cannot be looked up (the API lists
+        nothing): it stays "may exist" until the agent decides."""
+        told: list[Settled] = []
+        for entry in self.tickets.journal(unsettled=True):
+            if entry.kind == "create":
+                told.append(Settled(entry, None, "may exist on the server (its number never came back): look for "
+                                                 "it before creating it again"))
+                continue
+            if entry.kind == "reply":
+                landed, _ = self._look_for(entry)
+                if landed is None:
+                    told.append(Settled(entry, None, "could not be checked yet: the server did not answer"))
+                    continue
+                draft = self.tickets.draft(REPLY_DRAFT, entry.ticket_number) or {}
+                if landed and same_text(draft.get("message"), entry.body.get("message")):
+                    self.tickets.delete_draft(REPLY_DRAFT, entry.ticket_number)  # sent: never offered again
+                elif not landed and not (draft.get("message") or "").strip():
+                    self.tickets.save_draft(REPLY_DRAFT, entry.ticket_number, {"message": entry.body["message"]})
+                told.append(Settled(entry, landed, "reached the server" if landed else
+                                    "did not reach the server; it is in the composer to send again"))
+                continue
+            try:
+                now = self._fetch(entry.ticket_number, seen=False, join=False)[0]
+            except ApiError as error:
+                told.append(Settled(entry, None, f"could not be checked yet ({error.message})"))
+                continue
+            applied = all(str(_field_of(now, key) or "") == str(value or "") for key, value in entry.body.items())
+            self.tickets.journal_settle(entry.id, "done" if applied else "failed",
+                                        "Changed (found on the ticket afterwards)" if applied
+                                        else "Not on the ticket afterwards: not changed")
+            told.append(Settled(entry, applied, "was applied" if applied else "was not applied"))
+        return told
+
+    def settle_creates(self, words: str) -> None:
+        """The agent decided about tickets that may exist (created again, or discarded the form)."""
+        for entry in self.tickets.journal(unsettled=True):
+            if entry.kind == "create":
+                self.tickets.journal_settle(entry.id, "done", f"{MAY_EXIST_SHORT}; {words}")
+
+    def journal(self) -> list[JournalEntry]:
+        return self.tickets.journal()

@@ -248,7 +248,12 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.setStatusTip("Version, and where this app keeps its data and log")
         self.about_action.triggered.connect(self.about_requested.emit)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.journal_action = self._action("What this desk &sent…", "Ctrl+Shift+J",
+                                           "Every reply, change and new ticket this desk sent, with its outcome",
+                                           self.show_journal)
+        help_menu.addAction(self.journal_action)
+        help_menu.addAction(self.about_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setAccessibleName("Main toolbar")
@@ -328,6 +333,15 @@ class MainWindow(QMainWindow):
     def _diagnostic_sent(self, when: str) -> None:
         self.orders_tab.show_history()
         self.orders_tab.banner.show_message(f"Diagnostic sent at {when}; the server accepted it.", kind="info")
+
+    @Slot()
+    def show_journal(self) -> None:
+        from .journal_dialog import JournalDialog  # when asked for: not part of the first paint
+
+        dialog = JournalDialog(self.controller.journal(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.journal_dialog = dialog
+        dialog.open()
 
     @Slot()
     def new_ticket(self, prefill: dict[str, str] | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -108,6 +109,14 @@ class NewTicketDialog(QDialog):
         self._load(controller.new_ticket_draft() or prefill or {})
         self._restoring = False
         self._validate(show_all=False)
+        earlier = controller.may_exist()
+        if earlier:  # the app stopped (or got no clear answer) while creating: never offer Create silently
+            subjects = ", ".join(f'"{e.body.get("subject", "")}"' for e in earlier)
+            self._offer_create_anyway(True)
+            self.banner.show_message(
+                f"A ticket you were creating ({subjects}) may exist on the server: no answer came back that proves "
+                "otherwise, and its number is not known. Look for it in the list or ask the requester before "
+                "creating it again; Discard draft if it exists.")
 
     @staticmethod
     def _error_label(form: QFormLayout) -> QLabel:
@@ -184,6 +193,8 @@ class NewTicketDialog(QDialog):
 
     @Slot()
     def _discard(self) -> None:
+        if self.may_exist:
+            self._controller.forget_may_exist("the agent discarded the form")
         self._offer_create_anyway(False)
         self._controller.save_new_ticket_draft(None)
         self._restoring = True
@@ -246,6 +257,11 @@ class NewTicketDialog(QDialog):
         for edit in self.edits.values():
             edit.setReadOnly(busy)
         self.message.setReadOnly(busy)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.may_exist:  # the button box makes its accept button the default when shown: not this one
+            self._offer_create_anyway(True)
 
     def done(self, result: int) -> None:
         """Closing by accident (Esc, Cancel, window close) keeps the draft; not while creating."""

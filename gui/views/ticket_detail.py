@@ -213,6 +213,7 @@ class TicketDetailPane(QWidget):
         controller.current_changed.connect(self._current_changed)
         controller.busy_changed.connect(self._busy_changed)
         controller.history_shown.connect(self.show_history)
+        controller.draft_changed.connect(self._draft_changed)
 
     # ------------------------------------------------------------ showing
 
@@ -278,6 +279,15 @@ class TicketDetailPane(QWidget):
         self.banner.hide()
         self.placeholder.setText(f"Opening #{number}…")
         self.placeholder.show()
+
+    @Slot(object)
+    def _draft_changed(self, number: int) -> None:
+        """An earlier send was settled after a restart: the composer shows what is left to send (or nothing)."""
+        if self._is_current(number):
+            self.composer.blockSignals(True)
+            self.composer.setPlainText(self._controller.draft(number))
+            self.composer.moveCursor(QTextCursor.MoveOperation.End)
+            self.composer.blockSignals(False)
 
     @Slot(object)
     def _current_changed(self, number: int | None) -> None:
