@@ -14,6 +14,7 @@ their sockets), so switching server or quitting never waits on a hung server.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,16 @@ class TaskScope:
                 hook()
             except Exception:  # one failing hook must not keep the others from stopping their work
                 log.exception("Cancelling %s: a hook failed", self.name or "a task scope")
+
+
+def damaged_store_words(error: Exception) -> str:
+    """SQLite's own words ("database disk image is malformed") told so an agent knows what to do."""
+    if isinstance(error, sqlite3.OperationalError):  # full disk, read-only folder, a lock held too long
+        return (f"The ticket list on this computer could not be written ({error}). Free some disk space or "
+                "check that the app's data folder can be written to; nothing already saved is lost.")
+    return (f"The ticket list on this computer could not be read or written ({error}). Quit and start the app "
+            "again: a damaged file is then moved aside (nothing is deleted) and a fresh one started; what is on "
+            "the server is fetched again.")
 
 
 class _TaskSignals(QObject):
@@ -102,6 +113,9 @@ class _Task(QRunnable):
                 return  # its scope was cancelled: nobody waits for this answer
             except ApiError as error:
                 outcome = (error, False)
+            except sqlite3.DatabaseError as error:  # the local file went bad after the start-up check
+                log.error("Task %s: the local database failed: %s", getattr(self._fn, "__qualname__", self._fn), error)
+                outcome = (ApiError(damaged_store_words(error)), False)
             except Exception as error:  # a bug, not a server problem: log it, show words
                 log.exception("Task %s failed unexpectedly", getattr(self._fn, "__qualname__", self._fn))
                 outcome = (ApiError(f"Something went wrong inside the app: {error}"), False)

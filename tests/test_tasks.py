@@ -69,6 +69,34 @@ def test_a_bug_in_a_task_becomes_an_api_error_in_words_not_a_crash(qtbot, runner
     assert "Traceback" in caplog.text  # the details go to the log, not to the agent
 
 
+def test_a_local_database_that_went_bad_after_start_is_told_in_words_with_what_to_do(qtbot, runner, tmp_path):
+    import sqlite3
+
+    from gui.store import LocalStore
+    from tests.test_store import filled, garbage_in_one_page
+
+    path = tmp_path / "togadesk.sqlite3"
+    filled(path)
+    store = LocalStore(path)  # opened while sound; a page goes bad later
+    garbage_in_one_page("ticket")(path)
+    sink = Sink()
+    try:
+        with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+            runner.submit(store.tickets, "sandbox", on_done=sink.done, on_error=sink.failed)
+        words = sink.errors[0].message
+        assert "could not be read or written (database disk image is malformed)" in words
+        assert "moved aside (nothing is deleted)" in words and "Something went wrong" not in words
+
+        def full() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda n: n == 0):
+            runner.submit(full, on_done=sink.done, on_error=sink.failed)
+        assert "Free some disk space" in sink.errors[1].message
+    finally:
+        store.close()
+
+
 def test_busy_counts_tasks_in_flight(qtbot, runner):
     gate = threading.Event()
     counts: list[int] = []
