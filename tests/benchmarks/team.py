@@ -1,4 +1,5 @@
-"""Team figures for run.py's ``team`` group: propagation between desks and a desk's catch-up.
+"""Team figures for run.py's ``team`` group: propagation between desks, a desk's catch-up, the registry's
+search (team_search.py) and the team's list in real desk processes (team_list.py).
 
 - Propagation: one desk publishes, N listening desks (each its own TeamSync, ticket owner and SQLite
   store, as a desk has; their listener threads take the change in) hold it: p50/p95 over every
@@ -148,5 +149,11 @@ def bench_team(quick: bool) -> list[dict] | None:
         if conninfo is None:
             print("team: skipped, no PostgreSQL here (install Debian's postgresql or set TOGADESK_TEST_POSTGRES)")
             return None
+        from tests.benchmarks.team_list import bench_team_list
+        from tests.benchmarks.team_search import bench_search
+
         return [propagation(conninfo, desks=5 if quick else 20, events=20 if quick else 200),
-                catch_up(conninfo, tickets=500 if quick else 10_000)]
+                catch_up(conninfo, tickets=500 if quick else 10_000),
+                bench_search(conninfo, 20_000 if quick else 1_000_000, 50 if quick else 200),
+                bench_team_list(conninfo, tickets=2_000 if quick else 100_000, runs=1 if quick else 3,
+                                timeout=120 if quick else 900)]
