@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace tabs")
-        self.tabs.addTab(self.splitter, "&Tickets")
+        self.tabs.addTab(self.splitter, "T&ickets")  # Alt+T is the Ticket menu
         self.tabs.setTabToolTip(0, "Tickets tracked on this workstation (Ctrl+1)")
         self.orders_tab = OrdersTab(self._runner, None)
         self.tabs.addTab(self.orders_tab, "&Orders")
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.list_pane.ticket_chosen.connect(controller.open)
+        self.list_pane.reply_requested.connect(self.detail.focus_composer)
+        self.detail.list_requested.connect(self.list_pane.focus_list)
         self.list_pane.searched.connect(controller.search)
         controller.current_changed.connect(self.list_pane.follow)
         controller.notice.connect(self._notice)
@@ -248,7 +250,13 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.setStatusTip("Version, and where this app keeps its data and log")
         self.about_action.triggered.connect(self.about_requested.emit)
+        self.reply_action = self._action("&Reply", "Ctrl+R", "Put the cursor in the open ticket's reply box",
+                                         lambda: self.detail.focus_composer())  # not triggered's "checked"
+        ticket_menu.insertAction(self.detail.send_action, self.reply_action)
         help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", [QKeySequence("F1"), QKeySequence("Ctrl+/")],
+                                             "Every shortcut of this window", self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
         self.journal_action = self._action("What this desk &sent…", "Ctrl+Shift+J",
                                            "Every reply, change and new ticket this desk sent, with its outcome",
                                            self.show_journal)
@@ -298,6 +306,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         if self.controller.open_number(text):
             self.list_pane.reveal(self.controller.current)
+            self.detail.focus_composer(self.controller.current)  # the number, Return, then the reply
 
     @Slot()
     def _show_orders(self) -> None:
@@ -333,6 +342,15 @@ class MainWindow(QMainWindow):
     def _diagnostic_sent(self, when: str) -> None:
         self.orders_tab.show_history()
         self.orders_tab.banner.show_message(f"Diagnostic sent at {when}; the server accepted it.", kind="info")
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        from .shortcut_sheet import ShortcutSheet
+
+        sheet = ShortcutSheet(shortcut_rows(self), self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.shortcut_sheet = sheet
+        sheet.open()
 
     @Slot()
     def show_journal(self) -> None:
@@ -415,3 +433,22 @@ class MainWindow(QMainWindow):
         self.save_layout()
         super().closeEvent(event)
 
+
+# Keys that are not actions of the window (they act where the focus is); the sheet lists them after the actions.
+PLAIN_KEYS = [
+    ("J / K", "Next / previous ticket (in the list)"),
+    ("Return or R", "Open the highlighted ticket and put the cursor in its reply box (in the list)"),
+    ("Esc", "Back to the list (in the ticket pane); clear the filter (in the filter)"),
+    ("Ctrl+Enter", "Create the ticket (in the New ticket form)"),
+]
+
+
+def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action of the window with a shortcut, then PLAIN_KEYS: made from the
+    actions themselves, so the sheet cannot drift from what the keys do."""
+    rows = []
+    for action in window.actions() + window.detail.actions():
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+        if keys and action.text() and action.isVisible():
+            rows.append((" or ".join(keys), action.text().replace("&", "").rstrip("…").strip()))
+    return rows + PLAIN_KEYS

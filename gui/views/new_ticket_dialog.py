@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,7 +26,7 @@ from ..controller import TicketController
 from .banner import Banner, error_label
 
 TEXT_FIELDS = ("email_address", "subject", "first_name", "last_name", "phone_number")
-CREATE, CREATE_TIP = "&Create", "File the ticket with the server"
+CREATE, CREATE_TIP = "&Create", "File the ticket with the server (Ctrl+Enter)"
 CREATE_ANYWAY = "Create &anyway"
 CREATE_ANYWAY_TIP = "The ticket may exist already: this files it again, possibly as a second copy"
 MAYBE_SAVED = "The change may or may not have been saved."  # the client's words; the dialog says it its own way
@@ -54,7 +54,8 @@ class NewTicketDialog(QDialog):
             "phone_number": ("Phone", "Requester's phone number"),
         }
         form = QFormLayout()
-        for name in ("email_address", "first_name", "last_name", "phone_number", "subject"):
+
+        def add_text(name: str) -> None:
             edit = QLineEdit()
             text, tip = labels[name]
             edit.setAccessibleName(text.rstrip(" *"))
@@ -63,6 +64,19 @@ class NewTicketDialog(QDialog):
             self.edits[name] = edit
             form.addRow(text, edit)
             self.errors[name] = self._error_label(form)
+
+        # The three required fields first (Ctrl+N, e-mail, Tab, subject, Tab, message, Ctrl+Enter), then the rest.
+        add_text("email_address")
+        add_text("subject")
+        self.message = QPlainTextEdit()
+        self.message.setAccessibleName("Message")
+        self.message.setToolTip("What the requester needs (required); Ctrl+Enter creates the ticket")
+        self.message.setTabChangesFocus(True)
+        self.message.textChanged.connect(self._changed)
+        form.addRow("Message *", self.message)
+        self.errors["message"] = self._error_label(form)
+        for name in ("first_name", "last_name", "phone_number"):
+            add_text(name)
         self.priority = QComboBox()
         for priority in Priority:
             self.priority.addItem(priority.value.title(), priority.value)
@@ -71,13 +85,10 @@ class NewTicketDialog(QDialog):
         self.priority.setToolTip("How urgent the ticket is")
         self.priority.currentIndexChanged.connect(self._changed)
         form.addRow("Priority", self.priority)
-        self.message = QPlainTextEdit()
-        self.message.setAccessibleName("Message")
-        self.message.setToolTip("What the requester needs (required)")
-        self.message.setTabChangesFocus(True)
-        self.message.textChanged.connect(self._changed)
-        form.addRow("Message *", self.message)
-        self.errors["message"] = self._error_label(form)
+        submit = QAction(self)
+        submit.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        submit.triggered.connect(self._submit_by_key)
+        self.addAction(submit)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -202,6 +213,17 @@ class NewTicketDialog(QDialog):
         self._restoring = False
         self._touched.clear()
         self._validate(show_all=False)
+
+    @Slot()
+    def _submit_by_key(self) -> None:
+        """Ctrl+Enter: Create, as the button would, unless a ticket that may exist makes it "Create anyway"
+        (then only a deliberate click files it again)."""
+        if self.may_exist:
+            self.banner.show_message("This ticket may exist already: click Create anyway to file it again, or "
+                                     "Discard draft.", kind="info")
+            return
+        if not self._busy:
+            self.submit()  # an incomplete form says what is missing
 
     @Slot()
     def submit(self) -> None:

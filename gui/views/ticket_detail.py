@@ -63,6 +63,7 @@ class TicketDetailPane(QWidget):
     send_failed = Signal(str)
     collision_found = Signal(str)
     order_requested = Signal(object)  # an order number mentioned in the ticket was clicked
+    list_requested = Signal()  # Esc in the ticket pane: back to the list
 
     def __init__(self, controller: TicketController, agent: Agent, parent: QWidget | None = None):
         super().__init__(parent)
@@ -163,6 +164,12 @@ class TicketDetailPane(QWidget):
         self.send_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.send_action.triggered.connect(self.send)
         self.addAction(self.send_action)
+        back = QAction(self)
+        back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.triggered.connect(self.list_requested.emit)
+        self.addAction(back)
+        self._reply_pending: int | None = None  # the ticket whose reply box gets the cursor once it is shown
 
         header = QFormLayout()
         header.addRow(self.title)
@@ -269,6 +276,18 @@ class TicketDetailPane(QWidget):
             self.composer.moveCursor(QTextCursor.MoveOperation.End)
             self.composer.blockSignals(False)
         self._update_busy()
+        if self._reply_pending == ticket.ticket_number:
+            self._reply_pending = None
+            self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_composer(self, number: int | None = None) -> None:
+        """The cursor to the reply box: now, or once ``number`` is on screen (it may still be opening)."""
+        if number is not None and not self._is_current(number):
+            self._reply_pending = number
+            return
+        if self._ticket is not None:
+            self._reply_pending = None
+            self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     @Slot(object)
     def show_opening(self, number: int) -> None:

@@ -40,6 +40,7 @@ class TicketListPane(QWidget):
 
     ticket_chosen = Signal(object)  # the agent moved to a ticket (click, keys); an int up to 2**63-1
     searched = Signal(str)  # the filter text the list now shows (the team's registry is asked too)
+    reply_requested = Signal(object)  # Return or R on a row: open it and put the cursor in the reply box
 
     def __init__(self, model: TicketTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -94,6 +95,8 @@ class TicketListPane(QWidget):
         header.setSortIndicator(ACTIVITY, Qt.SortOrder.DescendingOrder)
         header.setHighlightSections(False)
         self.table.installEventFilter(self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list instead of walking its cells
+        self.filter_edit.installEventFilter(self)
 
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Ticket count")
@@ -195,6 +198,9 @@ class TicketListPane(QWidget):
         if number is not None and number != self._open:
             self.ticket_chosen.emit(number)
 
+    def focus_list(self) -> None:
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
@@ -203,10 +209,25 @@ class TicketListPane(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
+            plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
             if plain and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
                 self.move(+1 if event.key() == Qt.Key.Key_J else -1)
                 return True
+            if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_R):
+                index = self.table.currentIndex()
+                number = index.data(NUMBER_ROLE) if index.isValid() else self._open
+                if number is not None:
+                    if number != self._open:
+                        self.ticket_chosen.emit(number)
+                    self.reply_requested.emit(number)
+                return True
+        if watched is self.filter_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            if self.filter_edit.text():
+                self.filter_edit.clear()  # Esc clears the filter; a second Esc goes to the list
+            else:
+                self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
         return super().eventFilter(watched, event)
 
     @Slot()
