@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gui.api import Reply, Ticket
+from gui.plain_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, single_line
 from gui.services.notifications import describe_change
 from gui.store import Change, Saved, TicketRow
-from gui.views.plain_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, single_line
 
 
 def test_a_right_to_left_override_is_shown_and_no_longer_reverses_the_file_name():

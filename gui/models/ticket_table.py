@@ -34,6 +34,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
+from ..plain_text import single_line
 from ..store import TicketRow
 from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
     _SORT_KEYS,
@@ -85,13 +86,17 @@ def local_time(iso: str) -> str:
 
 
 def _requester(row: TicketRow) -> str:
-    return f"{row.requester} <{row.email}>" if row.email and row.requester != row.email else row.requester
+    shown = f"{row.requester} <{row.email}>" if row.email and row.requester != row.email else row.requester
+    return single_line(shown[:CELL_CHARS])
+
+
+CELL_CHARS = 300  # a cell shows no more; server text beyond it is never laid out per paint
 
 
 _SHOWN: tuple[Callable[[TicketRow], str], ...] = (  # each column's text, by column
     lambda r: "●" if r.unread else "",
     lambda r: str(r.number),
-    lambda r: r.subject,
+    lambda r: single_line(r.subject[:CELL_CHARS]),  # direction overrides and invisible characters shown
     _requester,
     lambda r: r.status.replace("_", " ").title() if r.status else "",
     lambda r: r.priority.title(),

@@ -13,8 +13,8 @@ every server shows. A subject is cut at ``MAX_FIELD`` characters.
 from __future__ import annotations
 
 from ..api import Ticket
+from ..plain_text import single_line
 from ..store import Change, Saved
-from ..views.plain_text import single_line
 
 MAX_FIELD = 120
 _MARKUP = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06"})

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..api import Order, TogaClient, ValidationError
 from ..store import LocalStore, OrderRow
+from .sysinfo import decode_text
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def load_text(path: str | Path, limit: int = 2 * 2**20) -> str:
     try:
         if file.stat().st_size > limit:
             raise ValidationError(f"{file.name} is larger than {human_size(limit)}.", field="systemInformation")
-        return file.read_text(encoding="utf-8", errors="replace")
+        return decode_text(file.read_bytes())[0]  # PowerShell 5's "systeminfo > file.txt" is UTF-16
     except OSError as error:
         raise ValidationError(f"{file.name} could not be read: {error.strerror or error}.",
                               field="systemInformation") from None

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QWidget
 
 from ..controller import TicketController
+from ..plain_text import single_line
 
 NOT_AT_VENDOR = ("Assignment is kept in your team's database only: the vendor's system and the customer "
                  "do not see it.")
@@ -65,7 +66,7 @@ class TeamRow(QWidget):
         elif self.mine:
             text = "You have this ticket."
         else:
-            text = f"{self._controller.presence.name_of(assignee)} has this ticket."
+            text = f"{single_line(self._controller.presence.name_of(assignee)[:80])} has this ticket."
         self.assignee_label.setText(text)
         self.take_button.setVisible(not self.mine)
         self.release_button.setVisible(self.mine)
@@ -77,7 +78,7 @@ class TeamRow(QWidget):
         """"Jane Doe is replying · Sam Rivera is viewing" (names as their desks give them, shown as text)."""
         if number != self._number and self._number is not None:
             return
-        words = [f"{p.who} is {p.state}" for p in present]
+        words = [f"{single_line(p.who[:80])} is {p.state}" for p in present]  # names from the team's database
         self.presence_label.setText(" · ".join(words))
         self.presence_label.setVisible(bool(words))
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
 from ..controller import TicketController
+from ..plain_text import single_line
 from ..services.tickets import Agent, Collision
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
@@ -54,6 +55,8 @@ def _label(accessible: str, *, selectable: bool = True) -> QLabel:
     return label
 
 
+TITLE_CHARS = 160  # about two lines of the title at the pane's usual width
+TOOLTIP_CHARS = 2000
 LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a link unfolds the rest (see tooltip)
 
 
@@ -253,9 +256,12 @@ class TicketDetailPane(QWidget):
         self._ticket = ticket
         self.placeholder.hide()
         self.body.show()
-        self.title.setText(ticket.subject or "(no subject)")
+        subject = ticket.subject or "(no subject)"
+        shown = single_line(subject[:TITLE_CHARS]) + ("…" if len(subject) > TITLE_CHARS else "")
+        self.title.setText(shown)  # a long subject is cut to a couple of lines; all of it on hover and in Edit
+        self.title.setToolTip("<p>" + html.escape(single_line(subject[:TOOLTIP_CHARS])) + "</p>")
         self.number_label.setText(f"#{ticket.ticket_number}")
-        self.requester_label.setText(ticket.requester or "")
+        self.requester_label.setText(single_line((ticket.requester or "")[:TITLE_CHARS]))
         email = ticket.email_address or ""
         self.email_label.setText(
             f'<a href="mailto:{html.escape(quote(email, safe="@+"), quote=True)}">{html.escape(email)}</a>'
