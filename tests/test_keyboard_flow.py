@@ -111,3 +111,17 @@ def test_alt_t_means_the_ticket_menu_only():
     with open(main_window.__file__, encoding="utf-8") as file:
         source = file.read()
     assert '"&Tickets"' not in source and '"&Ticket"' in source
+
+
+def test_the_readme_key_table_names_every_shortcut_of_the_window(desk):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| Keys | Action |")
+    table = readme[start:readme.index("\n\n", start)]
+    for action in desk.window.actions() + desk.window.detail.actions():
+        keys = [key.toString() for key in action.shortcuts()]
+        if keys and action.text():
+            assert any(key in table for key in keys), f"{action.text()} ({keys}) is not in the README's key table"
+    for keys, _ in PLAIN_KEYS:
+        assert keys.split(" / ")[0].split(" or ")[0] in table, keys
