@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_MS = 1000
+UNTRACKED_HINTS_PER_MINUTE = 10  # webhooks about tickets this desk does not track: fetched at most this often
 WAKE_GAP_S = 30.0  # a tick this late means the machine slept: catch up at once
 
 
@@ -54,6 +55,8 @@ class LiveUpdates(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
         self.hint_received.connect(self._hint)
+        self._hint_window = -60.0  # when the current minute of untracked hints began (monotonic)
+        self._hints_taken = self._hints_dropped = 0
         self._watch_network()
 
     def _watch_network(self) -> None:
@@ -270,10 +273,26 @@ class LiveUpdates(QObject):
 
     @Slot(object)
     def _hint(self, number: int) -> None:
-        """A webhook is only a hint: fetch the ticket with a signed GET and believe the server."""
+        """A webhook is only a hint: fetch the ticket with a signed GET and believe the server. Hints for
+        tracked tickets coalesce (one fetch however many came); those for tickets this desk does not track
+        (anyone can post a webhook) get a small budget per minute, the rest are dropped with a log line.
+        Nothing here reads the store: the plan knows the tracked tickets' status."""
         if self._service is None or self._service.tickets.is_removed(number):
             return  # the agent removed it: it stays off the list until opened again
-        self.planner.track(number, self._status_of(number), time.monotonic(), fresh=False)
+        now = time.monotonic()
+        status = self.planner.status_of(number)
+        if status is None:
+            if now - self._hint_window >= 60.0:
+                if self._hints_dropped:
+                    log.warning("Dropped %d webhook hints for tickets this desk does not track (over %d a minute)",
+                                self._hints_dropped, UNTRACKED_HINTS_PER_MINUTE)
+                self._hint_window, self._hints_taken, self._hints_dropped = now, 0, 0
+            if self._hints_taken >= UNTRACKED_HINTS_PER_MINUTE:
+                self._hints_dropped += 1
+                return
+            self._hints_taken += 1
+            status = Status.NEW_TICKET.value
+        self.planner.track(number, status, now, fresh=False)
         self.tick()
 
     def _status_of(self, number: int) -> str:

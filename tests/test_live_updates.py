@@ -244,3 +244,25 @@ def test_the_status_bar_counts_tickets_as_they_join_the_watch_list(live):
     assert live.window.refreshed_label.text() == "Watching 1 ticket"
     live.desk.controller.remove(12345678)
     assert live.window.refreshed_label.text() == "Watching 0 tickets"
+
+
+def test_a_flood_of_hints_for_unknown_tickets_costs_a_few_gets_and_a_tracked_ticket_still_gets_through(hooked):
+    from gui.live_updates import UNTRACKED_HINTS_PER_MINUTE
+
+    hooked.open(SPEC_TICKET)
+    served = len(hooked.sandbox.recent)
+    listener = hooked.desk.live.listener
+    forged = range(50_000_000, 50_000_300)  # 300 tickets this desk never heard of
+    with requests.Session() as session:
+        for number in forged:
+            assert session.post(listener.url, timeout=5, json={
+                "webhook": "TICKET_STATUS_CHANGE", "ticketNumber": number, "status": "OPEN"}).status_code == 202
+        hooked.qtbot.waitUntil(lambda: hooked.desk.live.planner.in_flight == 0, timeout=WAIT)
+        gets = [r for r in list(hooked.sandbox.recent)[served:] if r.method == "GET"
+                and int(r.path.rsplit("/", 1)[1]) in forged]
+        assert len(gets) <= UNTRACKED_HINTS_PER_MINUTE
+        served = len(hooked.sandbox.recent)
+        session.post(listener.url, timeout=5, json={"webhook": "TICKET_STATUS_CHANGE", "ticketNumber": SPEC_TICKET,
+                                                    "status": "OPEN"})
+    hooked.qtbot.waitUntil(lambda: any(r.path.endswith(f"/ticket/{SPEC_TICKET}")
+                                       for r in list(hooked.sandbox.recent)[served:]), timeout=WAIT)

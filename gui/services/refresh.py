@@ -95,6 +95,11 @@ class RefreshPlanner:
     def tracks(self, number: int) -> bool:
         return number in self._entries
 
+    def status_of(self, number: int) -> str | None:
+        """The status the plan knows for a tracked ticket; None when it is not tracked."""
+        entry = self._entries.get(number)
+        return entry.status if entry is not None else None
+
     def set_on_screen(self, number: int | None, now: float) -> None:
         self._on_screen = number
         if number in self._entries:
