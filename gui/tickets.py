@@ -209,10 +209,12 @@ class TicketRepository:
         return saved
 
     def accept_published_many(self, copies: list[tuple[Ticket, datetime]], *, seen: bool,
-                              assignees: dict[int, str | None] | None = None) -> int:
+                              assignees: dict[int, str | None] | None = None,
+                              quiet: set[int] | None = None) -> int:
         """``accept_published`` for a page of copies, in one local transaction; a big page is told as one
         ``Relisted``. ``assignees``: who has each ticket now, as the team's log says (its own order, not the
-        copies' fetch times). Returns how many tickets changed here."""
+        copies' fetch times). ``quiet``: nobody is told; the numbers stored are added to it (a first catch-up
+        tells one ``relisted`` at its end). Returns how many tickets changed here."""
         taken: dict[int, Saved] = {}
         with self._lock:
             with self.store.batch():
@@ -225,7 +227,9 @@ class TicketRepository:
                     if row is not None:
                         saved = taken.get(number)
                         taken[number] = Saved(Change.SAME, row) if saved is None else replace(saved, row=row)
-            if len(taken) > RELIST_OVER:  # told after the commit, still under the lock: in stored order
+            if quiet is not None:
+                quiet.update(taken)
+            elif len(taken) > RELIST_OVER:  # told after the commit, still under the lock: in stored order
                 self._tell(Relisted(frozenset(taken)))
             else:
                 for saved in taken.values():
@@ -242,6 +246,12 @@ class TicketRepository:
         self._fetched_at[number] = fetched_at
         self._floor[number] = next(self._sequence)  # answers asked for before this copy arrived are older
         return self.store.save_snapshot(self.env, ticket, seen=seen)
+
+    def relisted(self, numbers: set[int]) -> None:
+        """Tickets stored quietly (``accept_published_many(quiet=...)``): the list reads them in one go."""
+        if numbers:
+            with self._lock:
+                self._tell(Relisted(frozenset(numbers)))
 
     def assigned(self, number: int, assignee: str | None) -> None:
         """The team's registry gave ``number`` to ``assignee`` (None: nobody); the list shows it at once."""

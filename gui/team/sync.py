@@ -107,13 +107,14 @@ class TeamSync:
             taken = 0
             if first:  # the whole log could be millions of events: list the tickets instead, then follow the log
                 cursor = self.registry.head(self.env)
-                after = -1
+                after, stored = -1, set()
                 while page := self.registry.tickets(self.env, after, PAGE):
                     taken += self.tickets.accept_published_many(
                         [(k.ticket, k.fetched_at) for k in page], seen=True,
-                        assignees={k.number: k.assignee for k in page if k.assignee})
+                        assignees={k.number: k.assignee for k in page if k.assignee}, quiet=stored)
                     after = page[-1].number
                 store.save_team_cursor(self.tickets.env, self._team, cursor)
+                self.tickets.relisted(stored)  # the list reads them once, not once a page
             while True:
                 events, after = self.registry.events_after(self.env, cursor, PAGE)
                 if not events:
