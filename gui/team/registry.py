@@ -33,6 +33,8 @@ T = TypeVar("T")
 
 STATEMENT_TIMEOUT_MS = 30_000
 MIN_PHONE_DIGITS = 4  # fewer digits in a query are not taken for (part of) a phone number
+MIN_SEARCH = 3  # shorter text matches too much to be worth a query (a ticket number is looked up at any length)
+_PHONE_LIKE = re.compile(r"[0-9 ()+\-./]+")  # how people write phone numbers: nothing else in the query
 MAX_NUMBER = 2**63 - 1
 _RETRIES = 5
 
@@ -444,29 +446,35 @@ class TeamRegistry:
     def search(self, env: str, text: str, limit: int = 50) -> list[RegistryTicket]:
         """Tickets of ``env`` matching ``text``: the ticket number exactly, or a part of the requester's
         name, e-mail address, phone number (by its digits, in any formatting, when the query has at
-        least 4), subject or message, case-insensitively. An exact number comes first, then the newest.
-        Uses the trigram indexes, so it stays fast on a large registry."""
+        least 4 and looks like a phone number), subject or message, case-insensitively; at least 3
+        characters. An exact number comes first, then the newest. Uses the trigram indexes, so it stays
+        fast on a large registry."""
         text = text.strip()
-        if not text:
+        if len(text) < MIN_SEARCH and not (text.isascii() and text.isdigit()):
             return []
-        conditions = ["lower(name) LIKE %(like)s", "lower(email) LIKE %(like)s",
-                      "lower(subject) LIKE %(like)s", "lower(message) LIKE %(like)s"]
-        params: dict[str, Any] = {"env": env, "like": _like(text.lower()), "number": -1}
+        conditions = ["lower(name) LIKE %(like)s", "lower(subject) LIKE %(like)s", "lower(message) LIKE %(like)s"]
+        if not any(ch.isspace() for ch in text):
+            conditions.append("lower(email) LIKE %(like)s")  # an address has no spaces: "jane doe" is a name
+        params: dict[str, Any] = {"env": env, "like": _like(text.lower()), "number": -1, "limit": limit}
         exact: list[RegistryTicket] = []
         if text.isascii() and text.isdigit() and len(text) <= 18:
             params["number"] = int(text)
             exact = self._select("search the team's tickets", "env = %(env)s AND number = %(number)s", params)
         digits = phone_digits(text)
-        if len(digits) >= MIN_PHONE_DIGITS:
+        if len(digits) >= MIN_PHONE_DIGITS and _PHONE_LIKE.fullmatch(text):  # not the digits inside an e-mail
             params["digits"] = _like(digits)
             conditions.append("phone_digits LIKE %(digits)s")
-        where = "env = %(env)s AND number <> %(number)s AND (" + " OR ".join(conditions) + ")"
-        # Plain ORDER BY number: the planner can walk the primary key backwards and stop at the limit when
-        # a word is everywhere, or use the trigram indexes when it is rare; not prepared, so each query
-        # gets the plan for its own selectivity.
-        rest = self._select("search the team's tickets", where, params, order="number DESC",
-                            limit=max(0, limit - len(exact)), prepare=False)
-        return [*exact, *rest][:limit]
+        params["limit"] = max(0, limit - len(exact))
+        # One top-N per field, so each gets the plan for its own selectivity (an OR of them all made the planner
+        # walk the whole primary key when it overestimated the matches); not prepared, for the same reason.
+        each = " UNION ".join(  # the conditions are this module's own fragments; every value is a parameter
+            f"(SELECT number FROM togadesk.ticket WHERE env = %(env)s AND number <> %(number)s AND {condition}"  # noqa: S608
+            " ORDER BY number DESC LIMIT %(limit)s)" for condition in conditions)
+        query = (f"SELECT {_COLUMNS} FROM togadesk.ticket WHERE env = %(env)s AND number IN ({each})"  # noqa: S608
+                 " ORDER BY number DESC LIMIT %(limit)s")
+        rows = self._run("search the team's tickets",
+                         lambda conn: conn.execute(query, params, prepare=False).fetchall())
+        return [*exact, *(self._row(row) for row in rows)][:limit]
 
     def history(self, env: str, email: str | None, phone: str | None, *, exclude: int | None = None,
                 limit: int = 50) -> list[RegistryTicket]:

@@ -203,6 +203,19 @@ def _migration_2(conn: psycopg.Connection) -> list[str]:
     return ["added assignment to tickets, the presence table with its NOTIFY, and the relay's health table"]
 
 
+def _migration_3(conn: psycopg.Connection) -> list[str]:
+    """Finer statistics for the searched expressions: with the default the planner guessed '%...%' matches from
+    a 100-entry sample and chose plans a hundred times too slow at a million tickets."""
+    for index in TRIGRAM_INDEXES:
+        if index != "ticket_phone_trgm":
+            conn.execute(sql.SQL("ALTER INDEX {}.{} ALTER COLUMN 1 SET STATISTICS 1000").format(
+                sql.Identifier(SCHEMA), sql.Identifier(index)))
+    conn.execute(sql.SQL("ALTER TABLE {}.ticket ALTER COLUMN phone_digits SET STATISTICS 1000").format(
+        sql.Identifier(SCHEMA)))
+    conn.execute(sql.SQL("ANALYZE {}.ticket").format(sql.Identifier(SCHEMA)))
+    return ["raised the search columns' statistics and analysed the tickets"]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -213,6 +226,7 @@ class Migration:
 MIGRATIONS = [
     Migration(1, "tickets, the event log with NOTIFY, trigram search indexes", _migration_1),
     Migration(2, "assignment, presence, relay health", _migration_2),
+    Migration(3, "finer statistics for search", _migration_3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
