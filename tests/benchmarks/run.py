@@ -26,7 +26,9 @@ What it measures (reference in brackets, target after the colon):
   40,000 characters [4x, linear]: <= 6x (hostile_text.py).
 - relay (simulated time, no PostgreSQL needed): vendor requests in one hour of 1, 10 and 50 desks tracking
   10,000 tickets, each desk polling for itself against the relay polling once for the team and each desk
-  only its ticket on screen [1 desk with the relay]: 50 desks <= 1.5x. See relay_load.py.
+  only its ticket on screen [1 desk with the relay]: 50 desks <= 1.5x. See relay_load.py. With PostgreSQL
+  also (team_live.py): a vendor webhook through a real relay to 20 listening desks [p95 < 500 ms], and
+  presence from one desk to another [p95 < 1 s].
 - client: signed get_ticket [a plain requests GET of the same URL], 1 and 8 threads: <= 1.1x;
   the sandbox's requests/s on loopback with 8 client threads in another process.
 
@@ -507,6 +509,11 @@ def print_table(results: dict) -> None:
         from tests.benchmarks.relay_load import print_rows
 
         print_rows(rows)
+    if rows := results.get("relay_live"):
+        from tests.benchmarks.team_live import print_team_live
+
+        for row in rows:
+            print_team_live(row)
     for row in results.get("client", []):
         extra = f"; 8 threads give {row['throughput_vs_1_thread']:.1f}x one" if "throughput_vs_1_thread" in row else ""
         extra += (f"; CPU per request: client {row['client_cpu_ms']:.2f} ms ({row['client_busy']:.0%} of a core),"
@@ -563,6 +570,9 @@ def main() -> int:
         from tests.benchmarks.relay_load import bench_relay_load
 
         results["relay"] = bench_relay_load(quick)
+        from tests.benchmarks.team_live import bench_team_live
+
+        results["relay_live"] = bench_team_live(quick) or []  # needs PostgreSQL: webhook to every desk, presence
     if "text" in args.only:  # linkify on hostile text, 10k vs 40k characters (hostile_text.py)
         from tests.benchmarks.hostile_text import bench_text, print_text
 

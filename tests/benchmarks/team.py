@@ -25,7 +25,7 @@ from gui.api import Ticket
 from gui.store import LocalStore
 from gui.team import TeamRegistry, setup_team
 from gui.team.sync import TeamSync
-from gui.tickets import TicketRepository
+from gui.tickets import Relisted, TicketRepository
 from tests.benchmarks.data import make_tickets
 
 ENV = "https://bench.example"
@@ -64,9 +64,10 @@ class _Listener:
         self.sync.start(self._wake.set)
 
     def _heard(self, event) -> None:
-        row = getattr(event, "row", None)
-        if row is not None:
-            self.arrived.setdefault(row.number, time.perf_counter())
+        numbers = event.numbers if isinstance(event, Relisted) else [getattr(event, "row", None) and event.row.number]
+        for number in numbers:  # a first catch-up is told in one go (Relisted): the list is read again
+            if number is not None:
+                self.arrived.setdefault(number, time.perf_counter())
 
     def _take_in(self) -> None:  # what the desk's worker does when its listener wakes it
         while not self._stop.is_set():
