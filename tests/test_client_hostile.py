@@ -410,3 +410,13 @@ def test_https_to_a_server_that_speaks_plain_http_is_a_secure_connection_error(s
     assert "secure connection to the server could not be set up" in caught.value.message
     assert caught.value.maybe_applied is False
     assert server.connections == 1
+
+
+def test_settings_test_connection_tells_an_untrusted_certificate_in_words(tls):
+    from gui.connection import check_keys
+
+    server = tls(names=["127.0.0.1"])
+    with pytest.raises(TlsError) as caught:
+        check_keys(server.url, "PUBLIC", "SECRET")  # what Settings > Test connection calls
+    assert "certificate is not trusted on this computer" in caught.value.message
+    assert server.connections == 1
