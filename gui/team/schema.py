@@ -204,16 +204,21 @@ def _migration_2(conn: psycopg.Connection) -> list[str]:
 
 
 def _migration_3(conn: psycopg.Connection) -> list[str]:
+    search_statistics(conn)
+    conn.execute(sql.SQL("ANALYZE {}.ticket").format(sql.Identifier(SCHEMA)))
+    return ["raised the search columns' statistics and analysed the tickets"]
+
+
+def search_statistics(conn: psycopg.Connection) -> None:
     """Finer statistics for the searched expressions: with the default the planner guessed '%...%' matches from
-    a 100-entry sample and chose plans a hundred times too slow at a million tickets."""
+    a 100-entry sample and chose plans a hundred times too slow at a million tickets. (A rebuilt index loses
+    its setting: call this again after re-creating the trigram indexes.)"""
     for index in TRIGRAM_INDEXES:
         if index != "ticket_phone_trgm":
             conn.execute(sql.SQL("ALTER INDEX {}.{} ALTER COLUMN 1 SET STATISTICS 1000").format(
                 sql.Identifier(SCHEMA), sql.Identifier(index)))
     conn.execute(sql.SQL("ALTER TABLE {}.ticket ALTER COLUMN phone_digits SET STATISTICS 1000").format(
         sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("ANALYZE {}.ticket").format(sql.Identifier(SCHEMA)))
-    return ["raised the search columns' statistics and analysed the tickets"]
 
 
 @dataclass(frozen=True)
