@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from .api import Order, Ticket
 
 SCHEMA_VERSION = 7
+JOURNAL_KEPT = 5_000  # settled outbox entries kept for Help > What this desk sent (about the newest this many)
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -462,10 +463,14 @@ class LocalStore:
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         with self._lock:
-            return self._db.execute(
+            entry = self._db.execute(
                 "INSERT INTO journal (env, kind, ticket_number, body, digest, had, started_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", (env, kind, ticket_number, text, digest, had, _now_precise()),
             ).lastrowid
+            if entry % 100 == 0:  # now and then, the oldest settled entries go (unsettled ones always stay)
+                self._db.execute("DELETE FROM journal WHERE state IN ('done', 'failed') AND id <= ?",
+                                 (entry - JOURNAL_KEPT,))
+            return entry
 
     def journal_settle(self, entry: int, state: str, outcome: str, *, ticket_number: int | None = None) -> None:
         """The request's outcome is known ('done', 'failed'), or still not ('unknown', kept open)."""

@@ -125,3 +125,30 @@ def test_the_readme_key_table_names_every_shortcut_of_the_window(desk):
             assert any(key in table for key in keys), f"{action.text()} ({keys}) is not in the README's key table"
     for keys, _ in PLAIN_KEYS:
         assert keys.split(" / ")[0].split(" or ")[0] in table, keys
+
+
+def test_a_first_run_window_fits_the_screen_and_a_saved_one_from_a_bigger_screen_comes_back_on_it(qtbot, tmp_path):
+    from PySide6.QtCore import QByteArray, QSettings
+
+    from gui.controller import TicketController
+    from gui.services.tickets import Agent
+    from gui.tasks import TaskRunner
+    from gui.views.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    runner = TaskRunner()
+    try:
+        window = MainWindow(TicketController(runner), "Sandbox", Agent(), settings=settings)
+        qtbot.addWidget(window)
+        room = window.screen().availableGeometry()
+        assert window.width() <= room.width() and window.height() <= room.height()
+        assert room.contains(window.geometry().center())
+        window.setGeometry(5000, 4000, 2400, 1500)  # as saved on a bigger screen that is gone now
+        settings.setValue("window/geometry", window.saveGeometry())
+        assert isinstance(settings.value("window/geometry"), QByteArray)
+        again = MainWindow(TicketController(runner), "Sandbox", Agent(), settings=settings)
+        qtbot.addWidget(again)
+        assert again.width() <= room.width() and again.height() <= room.height()
+        assert room.intersects(again.frameGeometry())
+    finally:
+        assert runner.shutdown(5000)

@@ -316,3 +316,14 @@ def test_a_version_4_database_learns_its_reply_authors_from_the_stored_snapshots
             1001: " c@example.com ", 1002: "", 1003: ""}
     finally:
         store.close()
+
+
+def test_the_journal_keeps_about_the_newest_settled_entries_and_every_unsettled_one(store, monkeypatch):
+    monkeypatch.setattr("gui.store.JOURNAL_KEPT", 150)
+    first = store.journal_open("sandbox", "reply", 1001, {"message": "never answered"})  # stays unsettled
+    for i in range(400):
+        entry = store.journal_open("sandbox", "reply", 1001, {"message": f"reply {i}"})
+        store.journal_settle(entry, "done", "Reply sent")
+    kept = store.journal("sandbox", limit=10_000)
+    assert 150 <= len(kept) <= 260
+    assert first in {e.id for e in kept} and kept[0].body == {"message": "reply 399"}

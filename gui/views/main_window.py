@@ -6,7 +6,7 @@ Layout and wiring only: the ticket controller decides and owns the list's model;
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
@@ -411,7 +411,26 @@ class MainWindow(QMainWindow):
         prefix = f"({unread}) " if unread else ""
         self.setWindowTitle(f"{prefix}TOGaDesk Agent — {self._environment}")
 
+    def _fit_screen(self, restored: bool) -> None:
+        """First run: the window fills most of the screen it opens on (a fixed 1200x760 cut the status bar at
+        1366x768 and hid Send at 1024x600). A saved geometry from a bigger or absent screen comes back on it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        if not restored:
+            width, height = min(room.width(), max(1024, int(room.width() * 0.9))), int(room.height() * 0.9)
+            self.resize(min(width, 1600), min(height, 1000))
+            self.move(room.center() - self.rect().center())
+            return
+        if self.width() > room.width() or self.height() > room.height():
+            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
+        if not room.intersects(self.frameGeometry()):
+            self.move(room.center() - self.rect().center())
+
     def _restore_layout(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        restored = isinstance(geometry, QByteArray) and not geometry.isEmpty()
         for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
                              ("window/splitter", self.splitter.restoreState),
                              ("window/ticket-columns", self.list_pane.table.horizontalHeader().restoreState)):
@@ -420,6 +439,7 @@ class MainWindow(QMainWindow):
                 restore(value)
         header = self.list_pane.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self._fit_screen(restored)
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
