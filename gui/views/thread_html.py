@@ -33,7 +33,7 @@ def order_numbers(*texts: str | None) -> list[int]:
     """Order numbers mentioned as "order 12345678", "Order #12345678", "order no. 12345678"."""
     found: dict[int, None] = {}
     for text in texts:
-        for match in ORDER_MENTION.finditer(text or ""):
+        for match in ORDER_MENTION.finditer((text or "")[:MESSAGE_SHOWN]):  # what the thread shows of it
             found[int(match.group(1))] = None
     return list(found)
 
@@ -77,19 +77,50 @@ def when(moment: datetime | None) -> str:
 
 
 def _entry(author: str, email: str | None, moment: datetime | None, body: str | None, *, css: str,
-           label: str, show_time: bool = True) -> str:
-    address = f" &lt;{linkify(email)}&gt;" if email else ""
+           label: str, show_time: bool = True, key: int = 0) -> str:
+    address = f" &lt;{linkify(email[:MESSAGE_SHOWN])}&gt;" if email else ""
     meta = f"{label} · {when(moment)}" if show_time else label
+    body = body or ""
+    whole = ""
+    if len(body) > MESSAGE_SHOWN:  # laying out megabytes of text stalls the window: the rest on request
+        whole = (f'<br><a href="{WHOLE_MESSAGE}{key}">Show the whole message ({size_in_words(body)})</a>')
+        body = body[:MESSAGE_SHOWN] + "…"
     return (
         f'<table width="100%" class="{css}" cellpadding="8"><tr><td>'
-        f'<span class="who">{html.escape(author)}</span>{address}'
+        f'<span class="who">{html.escape(author[:MESSAGE_SHOWN])}</span>{address}'
         f' <span class="meta">· {html.escape(meta)}</span><br>'
-        f'<span class="body">{linkify(body or "")}</span>'
+        f'<span class="body">{linkify(body)}</span>{whole}'
         "</td></tr></table>"
     )
 
 
+def size_in_words(text: str) -> str:
+    """The size people read ("2.1 MB"), from the length in characters: encoding megabytes to count their
+    bytes would cost the UI thread more than showing the first page."""
+    size = len(text)
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
+
+
+def shown_length(text: str | None) -> int:
+    """How many characters of a message the thread lays out (the rest behind "Show the whole message")."""
+    return min(len(text or ""), MESSAGE_SHOWN)
+
+
+def message_of(ticket: Ticket, key: int) -> str | None:
+    """The message a "Show the whole message" link names: 0 the original, k the k-th reply in time order."""
+    if key == 0:
+        return ticket.message
+    replies = in_time_order(ticket.replies)
+    return replies[key - 1].message if 0 < key <= len(replies) else None
+
+
+def in_time_order(replies: list[Reply]) -> list[Reply]:
+    return sorted(replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
+
+
 SHOW_EARLIER = "thread:earlier"  # the link that unfolds the replies a long thread starts with folded
+WHOLE_MESSAGE = "message:"  # + the message's key: opens it whole in a plain-text viewer
+MESSAGE_SHOWN = 8_000  # characters of one message laid out in the thread (a support message is far shorter)
 
 
 def render_thread(ticket: Ticket, agent_email: str = "", *, folded: int = 0) -> str:
@@ -99,18 +130,17 @@ def render_thread(ticket: Ticket, agent_email: str = "", *, folded: int = 0) -> 
     (laying out hundreds of replies stalls the window).
     """
     own = agent_email.strip().casefold()
-    replies = sorted(ticket.replies, key=lambda r: (r.replied_on is None, r.replied_on or datetime.min))
+    replies = in_time_order(ticket.replies)
     blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
-                     css="original", label="opened the ticket", show_time=False)]
+                     css="original", label="opened the ticket", show_time=False, key=0)]
     earlier = min(max(folded, 0), len(replies))
     if earlier:
         blocks.append(f'<p class="earlier"><a href="{SHOW_EARLIER}">Show {earlier} earlier '
                       f'repl{"y" if earlier == 1 else "ies"}</a></p>')
-        replies = replies[earlier:]
-    for reply in replies:
+    for key, reply in enumerate(replies[earlier:], start=earlier + 1):
         mine = bool(own) and (reply.email_address or "").casefold() == own
         blocks.append(_entry(reply.author, reply.email_address, reply.replied_on, reply.message,
-                             css="own" if mine else "reply", label="you" if mine else _role(reply, ticket)))
+                             css="own" if mine else "reply", label="you" if mine else _role(reply, ticket), key=key))
     return "".join(blocks)
 
 

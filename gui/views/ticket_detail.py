@@ -35,7 +35,16 @@ from ..services.tickets import Agent, Collision
 from .banner import Banner
 from .edit_ticket_dialog import EditTicketDialog
 from .team_row import TeamRow
-from .thread_html import SHOW_EARLIER, THREAD_CSS, order_numbers, render_thread
+from .thread_html import (
+    SHOW_EARLIER,
+    THREAD_CSS,
+    WHOLE_MESSAGE,
+    in_time_order,
+    message_of,
+    order_numbers,
+    render_thread,
+    shown_length,
+)
 
 PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
 HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
@@ -58,6 +67,20 @@ def _label(accessible: str, *, selectable: bool = True) -> QLabel:
 TITLE_CHARS = 160  # about two lines of the title at the pane's usual width
 TOOLTIP_CHARS = 2000
 LATEST_REPLIES = 50  # a longer thread opens with only its latest replies; a link unfolds the rest (see tooltip)
+THREAD_CHARS = 60_000  # characters of messages laid out when a ticket opens; earlier replies fold beyond it
+
+
+def _first_shown(ticket: Ticket) -> int:
+    """How many of the earliest replies start folded: beyond the latest LATEST_REPLIES, or beyond THREAD_CHARS of
+    text counted from the newest (the original message always shows, cut to MESSAGE_SHOWN)."""
+    replies = in_time_order(ticket.replies)
+    folded = max(0, len(replies) - LATEST_REPLIES)
+    budget = THREAD_CHARS - shown_length(ticket.message)
+    for position in range(len(replies) - 1, folded - 1, -1):
+        budget -= shown_length(replies[position].message)
+        if budget < 0:
+            return position + 1
+    return folded
 
 
 class TicketDetailPane(QWidget):
@@ -252,7 +275,7 @@ class TicketDetailPane(QWidget):
             self.save_draft()
             self.banner.hide()
             self.history_label.hide()  # the requester's other tickets follow for this one
-            self._folded = max(0, len(ticket.replies) - LATEST_REPLIES)  # new replies then add below, nothing jumps
+            self._folded = _first_shown(ticket)  # new replies then add below, nothing jumps
         self._ticket = ticket
         self.placeholder.hide()
         self.body.show()
@@ -271,7 +294,8 @@ class TicketDetailPane(QWidget):
         self._set_combo(self.status_box, str(ticket.status or ""))
         self._set_combo(self.priority_box, str(ticket.priority or ""))
         self._render_thread(ticket, keep_position=not switching)
-        mentioned = order_numbers(ticket.subject, ticket.message, *(r.message for r in ticket.replies))
+        mentioned = order_numbers(ticket.subject, ticket.message,  # the thread's latest replies, not all 100,000
+                                  *(r.message for r in ticket.replies[-LATEST_REPLIES:]))
         self.orders_label.setText(
             "Orders mentioned: " + ", ".join(f'<a href="order:{n}">#{n}</a>' for n in mentioned) if mentioned else ""
         )
@@ -390,6 +414,15 @@ class TicketDetailPane(QWidget):
             self._folded = 0
             self._render_thread(self._ticket, keep_position=False)
             self.thread.verticalScrollBar().setValue(0)  # the agent asked for the start of the thread
+        elif link.startswith(WHOLE_MESSAGE) and link[len(WHOLE_MESSAGE):].isdigit() and self._ticket is not None:
+            text = message_of(self._ticket, int(link[len(WHOLE_MESSAGE):]))
+            if text is not None:
+                from .whole_message import WholeMessage
+
+                viewer = WholeMessage(f"#{self._ticket.ticket_number}: the whole message", text, self)
+                viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                self.whole_message = viewer
+                viewer.open()
         elif url.scheme() == "order" and url.path().isdigit():
             self.order_requested.emit(int(url.path()))
         elif url.scheme() == "ticket" and url.path().isdigit():

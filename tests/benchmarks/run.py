@@ -614,6 +614,10 @@ def main() -> int:
 
         results["text"] = bench_text(quick)
         print_text(results["text"])
+        from tests.benchmarks.hostile_text import bench_open, print_open
+
+        results["text_open"] = bench_open(quick)
+        print_open(results["text_open"])
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -1,0 +1,60 @@
+"""Very long messages: the thread lays out at most a few pages of each, folds earlier replies by the amount of
+text as well as by count, and shows a message whole, on request, in a viewer that fills a slice at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from gui.api import Reply, Ticket
+from gui.views.thread_html import MESSAGE_SHOWN, render_thread
+from gui.views.ticket_detail import THREAD_CHARS, _first_shown
+from gui.views.whole_message import LINE_CHARS, display_lines
+from tests.test_workspace import SPEC_TICKET, WAIT, Desk
+
+HUGE = "The log says: " + "disk error at sector 4711; " * 80_000  # about 2 MB
+
+
+@pytest.fixture
+def desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
+    workstation = Desk(qtbot, sandbox, tmp_path)
+    yield workstation
+    workstation.close()
+
+
+def test_the_thread_lays_out_a_few_pages_of_a_huge_message_and_links_to_the_whole(qapp):
+    page = render_thread(Ticket(1, subject="s", message=HUGE))
+    assert len(page) < MESSAGE_SHOWN * 2
+    assert 'href="message:0"' in page and "Show the whole message (2.1 MB)" in page
+
+
+def test_earlier_replies_fold_by_the_amount_of_text_not_only_by_count(qapp):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    replies = [Reply("x" * 20_000, "a@b.co", replied_on=start + timedelta(minutes=i)) for i in range(20)]
+    folded = _first_shown(Ticket(1, message="short", replies=replies))
+    shown = 20 - folded
+    assert 1 <= shown <= THREAD_CHARS // MESSAGE_SHOWN
+    assert _first_shown(Ticket(1, message="short", replies=[replace(r, message="ok") for r in replies])) == 0
+
+
+def test_a_word_longer_than_a_display_line_is_broken_for_display_only():
+    assert [len(line) for line in display_lines("a" * (LINE_CHARS * 2 + 5) + "\nend")] == [LINE_CHARS, LINE_CHARS, 5, 3]
+
+
+def test_a_huge_message_opens_at_once_and_shows_whole_on_request_copied_exactly(desk, sandbox):
+    sandbox.store.update_ticket(SPEC_TICKET, {"message": HUGE})
+    desk.open(SPEC_TICKET)
+    detail = desk.window.detail
+    desk.qtbot.waitUntil(lambda: "Show the whole message" in detail.thread.toPlainText(), timeout=WAIT)
+    assert len(detail.thread.toPlainText()) < MESSAGE_SHOWN * 2
+    detail._link_clicked("message:0")
+    viewer = detail.whole_message
+    desk.qtbot.waitUntil(lambda: viewer.filled, timeout=WAIT)
+    assert viewer.view.blockCount() >= len(HUGE) // LINE_CHARS
+    viewer.copy_button.click()
+    assert QGuiApplication.clipboard().text() == HUGE
+    viewer.close()
