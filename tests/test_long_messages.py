@@ -41,8 +41,10 @@ def test_earlier_replies_fold_by_the_amount_of_text_not_only_by_count(qapp):
     assert _first_shown(Ticket(1, message="short", replies=[replace(r, message="ok") for r in replies])) == 0
 
 
-def test_a_word_longer_than_a_display_line_is_broken_for_display_only():
+def test_a_word_longer_than_a_display_line_is_broken_for_display_only_and_words_are_kept_whole():
     assert [len(line) for line in display_lines("a" * (LINE_CHARS * 2 + 5) + "\nend")] == [LINE_CHARS, LINE_CHARS, 5, 3]
+    words = display_lines("disk error at sector 4711; " * 200)
+    assert all(line.endswith(" ") for line in words[:-1]) and "".join(words) == "disk error at sector 4711; " * 200
 
 
 def test_a_huge_message_opens_at_once_and_shows_whole_on_request_copied_exactly(desk, sandbox):

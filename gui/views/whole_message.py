@@ -22,10 +22,12 @@ def display_lines(text: str) -> list[str]:
     """The text as display lines: its own lines, and runs longer than LINE_CHARS cut into pieces."""
     lines: list[str] = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if len(line) <= LINE_CHARS:
-            lines.append(line)
-        else:
-            lines.extend(line[i:i + LINE_CHARS] for i in range(0, len(line), LINE_CHARS))
+        while len(line) > LINE_CHARS:  # at a space near the end of the piece if there is one, else anywhere
+            space = line.rfind(" ", LINE_CHARS - 200, LINE_CHARS)
+            cut = space + 1 if space > 0 else LINE_CHARS
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
     return lines
 
 
