@@ -49,3 +49,22 @@ def test_a_system_information_file_from_powershell_5_is_read_as_utf16(tmp_path):
     path = tmp_path / "systeminfo.txt"
     path.write_bytes(b"\xff\xfe" + "Host Name: DESK-42\r\nOS Name: Windows 10 Pro".encode("utf-16-le"))
     assert load_text(path) == "Host Name: DESK-42\r\nOS Name: Windows 10 Pro"
+
+
+def test_banners_follow_a_dark_palette(qapp):
+    from PySide6.QtGui import QColor, QPalette
+
+    from gui.views.banner import DARK_STYLES, STYLES, Banner
+
+    banner = Banner()
+    banner.show_message("Something", kind="info")
+    assert banner.styleSheet() == STYLES["info"]
+    light = qapp.palette()
+    dark = QPalette(light)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    qapp.setPalette(dark)
+    try:
+        banner.show_message("Something", kind="error")
+        assert banner.styleSheet() == DARK_STYLES["error"]
+    finally:
+        qapp.setPalette(light)

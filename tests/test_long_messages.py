@@ -60,3 +60,13 @@ def test_a_huge_message_opens_at_once_and_shows_whole_on_request_copied_exactly(
     viewer.copy_button.click()
     assert QGuiApplication.clipboard().text() == HUGE
     viewer.close()
+
+
+def test_after_sending_a_long_reply_the_thread_shows_its_end(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    detail = desk.window.detail
+    detail.composer.setPlainText("\n".join(f"Step {i}: check the cable." for i in range(120)))
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    bar = detail.thread.verticalScrollBar()
+    desk.qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=WAIT)

@@ -260,3 +260,16 @@ def test_an_order_looked_up_before_a_switch_of_environment_is_not_shown_in_the_n
         desk.tab.set_service(OrderService(desk.client, desk.store, "production"))
     desk.qtbot.waitUntil(lambda: desk.runner.in_flight == 0, timeout=WAIT)
     assert desk.tab.order is None and not desk.tab.card.isVisible()
+
+
+def test_looking_up_another_order_that_fails_leaves_no_card_a_diagnostic_could_go_to(desk, sandbox):
+    desk.look_up("12345678")
+    assert desk.tab.diagnostic_button.isVisibleTo(desk.tab)
+    desk.tab.number_edit.setText("99999999")
+    with desk.qtbot.waitSignal(desk.tab.lookup_failed, timeout=WAIT):
+        desk.tab.look_up()
+    assert desk.tab.card.isHidden() and not desk.tab.placeholder.isHidden()
+    sent: list[object] = []
+    desk.tab.diagnostic_requested.connect(sent.append)
+    desk.tab.diagnostic_button.click()  # even if reached somehow: there is no order to attach it to
+    assert sent == []

@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 STYLES = {
     "error": "QWidget#banner { background: #fdecea; border: 1px solid #e57373; } QLabel { color: #611a15; }",
     "info": "QWidget#banner { background: #e3f2fd; border: 1px solid #64b5f6; } QLabel { color: #0d3c61; }",
 }
+DARK_STYLES = {  # the same meaning on a dark palette: dark tints, light text
+    "error": "QWidget#banner { background: #4a1c1a; border: 1px solid #e57373; } QLabel { color: #ffd7d3; }",
+    "info": "QWidget#banner { background: #10304a; border: 1px solid #64b5f6; } QLabel { color: #d6ecff; }",
+}
+
+
+def banner_style(kind: str) -> str:
+    """The banner's colours for the palette in use (a light pink strip on a dark window glares)."""
+    dark = QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    styles = DARK_STYLES if dark else STYLES
+    return styles.get(kind, styles["error"])
 
 
 ERROR_COLOUR = "#c62828"
@@ -58,7 +70,7 @@ class Banner(QWidget):
     def show_message(self, text: str, *, kind: str = "error", retry: Callable[[], None] | None = None,
                      action_text: str = "&Retry") -> None:
         """Shows ``text``; an action button (Retry) only when ``retry`` is given (safe to repeat)."""
-        self.setStyleSheet(STYLES.get(kind, STYLES["error"]))
+        self.setStyleSheet(banner_style(kind))
         self.label.setText(text)
         self._retry_action = retry
         self.retry_button.setText(action_text)

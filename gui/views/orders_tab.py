@@ -102,10 +102,10 @@ class OrdersTab(QWidget):
         self.store_number = _value_label("Store number")
         self.new_ticket_button = QPushButton("New &ticket for this order…")
         self.new_ticket_button.setToolTip("File a ticket prefilled with this customer and order number")
-        self.new_ticket_button.clicked.connect(lambda: self.new_ticket_requested.emit(self._order))
+        self.new_ticket_button.clicked.connect(lambda: self._order and self.new_ticket_requested.emit(self._order))
         self.diagnostic_button = QPushButton("Add &diagnostic…")
         self.diagnostic_button.setToolTip("Attach a diagnostic result to this order")
-        self.diagnostic_button.clicked.connect(lambda: self.diagnostic_requested.emit(self._order))
+        self.diagnostic_button.clicked.connect(lambda: self._order and self.diagnostic_requested.emit(self._order))
         self.history = _value_label("Diagnostics sent")
         self.history.setWordWrap(True)
         form = QFormLayout()
@@ -199,6 +199,8 @@ class OrdersTab(QWidget):
             return
         self.number_edit.setText(str(value))
         self.banner.hide()
+        if self._order is not None and self._order.order_number != value:
+            self.clear_card()  # nothing may act on the previous order while (or if) this one is not found
         self.lookup_button.setEnabled(False)
         self._looking_up_in = self._service
         self._runner.submit(self._service.lookup, value, on_done=self._found, on_error=self._failed)
@@ -221,6 +223,12 @@ class OrdersTab(QWidget):
         else:
             self.banner.show_message(f"Could not look up the order: {error.message}", retry=self.look_up)
         self.lookup_failed.emit(error.message)
+
+    def clear_card(self) -> None:
+        """No order on the card: its actions (Add diagnostic, New ticket) cannot reach the wrong order."""
+        self._order = None
+        self.card.hide()
+        self.placeholder.show()
 
     def show_order(self, order: Order) -> None:
         self._order = order

@@ -11,7 +11,7 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -511,6 +511,7 @@ class TicketDetailPane(QWidget):
             self.composer.clear()
             self.composer.blockSignals(False)
             self._scroll_to_end()
+            QTimer.singleShot(0, self._scroll_to_end)  # and once the thread's new layout is done
         if result.warning:
             self.banner.show_message(result.warning, kind="info")
         self.ticket_changed.emit(result.ticket)
