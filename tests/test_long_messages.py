@@ -70,3 +70,28 @@ def test_after_sending_a_long_reply_the_thread_shows_its_end(desk, sandbox):
         detail.send()
     bar = detail.thread.verticalScrollBar()
     desk.qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=WAIT)
+
+
+def test_replies_come_in_time_order_whether_or_not_the_server_sent_them_so():
+    from gui.views.thread_html import in_time_order
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ordered = [Reply(str(i), "a@b.co", replied_on=start + timedelta(minutes=i)) for i in range(5)]
+    assert in_time_order(ordered) == ordered
+    assert in_time_order(list(reversed(ordered))) == ordered
+    undated = Reply("?", "a@b.co")
+    assert in_time_order([undated, *reversed(ordered)]) == [*ordered, undated]
+
+
+def test_earlier_replies_unfold_a_page_at_a_time(qapp):
+    from gui.views.ticket_detail import LATEST_REPLIES, _earlier_page
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    replies = [Reply("ok", "a@b.co", replied_on=start + timedelta(seconds=i)) for i in range(1000)]
+    ticket = Ticket(1, message="hi", replies=replies)
+    folded = _first_shown(ticket)
+    assert folded == 1000 - LATEST_REPLIES
+    assert _earlier_page(ticket, folded) == folded - LATEST_REPLIES
+    assert _earlier_page(ticket, 10) == 0
+    big = Ticket(1, message="hi", replies=[replace(r, message="x" * 20_000) for r in replies])
+    assert 0 < folded - _earlier_page(big, folded) <= THREAD_CHARS // MESSAGE_SHOWN + 1

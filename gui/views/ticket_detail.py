@@ -83,6 +83,18 @@ def _first_shown(ticket: Ticket) -> int:
     return folded
 
 
+def _earlier_page(ticket: Ticket, folded: int) -> int:
+    """The folded count after "Show N earlier replies": up to LATEST_REPLIES more, within THREAD_CHARS of text."""
+    replies = in_time_order(ticket.replies)
+    budget, position = THREAD_CHARS, min(folded, len(replies))
+    while position > 0 and folded - position < LATEST_REPLIES:
+        budget -= shown_length(replies[position - 1].message)
+        if budget < 0 and position < folded:
+            break
+        position -= 1
+    return position
+
+
 class TicketDetailPane(QWidget):
     ticket_changed = Signal(object)  # a fresh Ticket from the server (reply sent, field changed, reloaded)
     reply_sent = Signal(object)
@@ -411,7 +423,7 @@ class TicketDetailPane(QWidget):
     def _link_clicked(self, link: str) -> None:
         url = QUrl(link)
         if link == SHOW_EARLIER and self._ticket is not None:
-            self._folded = 0
+            self._folded = _earlier_page(self._ticket, self._folded)  # a page at a time: 100,000 would stall it
             self._render_thread(self._ticket, keep_position=False)
             self.thread.verticalScrollBar().setValue(0)  # the agent asked for the start of the thread
         elif link.startswith(WHOLE_MESSAGE) and link[len(WHOLE_MESSAGE):].isdigit() and self._ticket is not None:
