@@ -163,6 +163,14 @@ def postgres() -> Iterator[str]:
     if bindir is None:
         unavailable("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH); "
                     f"install Debian's postgresql package or set {ENV_VAR}")
+    with running_cluster(bindir) as cluster:
+        yield cluster.conninfo
+
+
+@contextlib.contextmanager
+def running_cluster(bindir: Path) -> Iterator[Cluster]:
+    """A throwaway cluster started from ``bindir`` and stopped afterwards; unavailable (skip, or fail in CI) when
+    it cannot start."""
     try:
         cluster = Cluster(bindir)
     except RuntimeError as exc:
@@ -173,7 +181,7 @@ def postgres() -> Iterator[str]:
         cluster.stop()
         unavailable(f"could not start a throwaway PostgreSQL: {exc}")
     try:
-        yield cluster.conninfo
+        yield cluster
     finally:
         cluster.stop()
 
@@ -186,16 +194,8 @@ def own_cluster() -> Iterator[Cluster]:
         if os.environ.get(ENV_VAR):
             pytest.skip(f"stopping a server needs PostgreSQL's binaries here; {ENV_VAR} names one elsewhere")
         unavailable("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)")
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
-    except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
-        cluster.stop()
-        unavailable(f"could not start a throwaway PostgreSQL: {exc}")
-    try:
+    with running_cluster(bindir) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def with_database(conninfo: str, dbname: str, **changes: str) -> str:
