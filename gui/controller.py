@@ -32,7 +32,7 @@ from .presence import PresenceWatch
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, Settled, TicketService
 from .store import Change, JournalEntry
-from .tasks import BACKGROUND, TaskRunner, TaskScope
+from .tasks import BACKGROUND, OneAtATime, TaskRunner, TaskScope
 from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 
 if TYPE_CHECKING:
@@ -102,8 +102,7 @@ class TicketController(QObject):
         self._changes: deque[tuple[TicketRepository, TicketEvent]] = deque()
         runner.on_results(self._take_changes)
         self._team: TeamSync | None = None
-        self._team_busy = False  # a catch-up is running: another wake-up only asks for one more
-        self._team_again = False
+        self._catching_up = OneAtATime()  # a catch-up is running: another wake-up only asks for one more
         self._team_woke.connect(self._catch_up)
         self._search_timer = QTimer(self)  # the team's registry is asked once typing pauses
         self._search_timer.setSingleShot(True)
@@ -180,7 +179,8 @@ class TicketController(QObject):
         self._service = service
         self._sending.clear()
         self._changing.clear()
-        self._team, self._team_busy, self._team_again = None, False, False
+        self._team = None
+        self._catching_up.reset()
         self._team_timer.stop()
         self._relay_timer.stop()
         self._relay, self._relay_asked = None, False
@@ -287,23 +287,16 @@ class TicketController(QObject):
     @Slot()
     def _catch_up(self) -> None:
         """Colleagues changed something (or the team database is back): read the log on a worker."""
-        if self._team is None:
-            return
-        if self._team_busy:
-            self._team_again = True
-            return
-        self._team_busy = True
-        self.runner.submit(self._team.take_in, scope=self._scope, on_done=self._caught_up)
+        if self._team is not None and self._catching_up.begin():
+            self.runner.submit(self._team.take_in, scope=self._scope, on_done=self._caught_up)
 
     @Slot(object)
     def _caught_up(self, outcome: tuple[int, str]) -> None:
         taken, _problem = outcome
-        self._team_busy = False
         if taken:
             log.info("Took in %d ticket(s) from the team", taken)
         self._report_team()
-        if self._team_again:
-            self._team_again = False
+        if self._catching_up.end():
             self._catch_up()
 
     @Slot()

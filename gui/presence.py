@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .tasks import TaskRunner, TaskScope
+from .tasks import OneAtATime, TaskRunner, TaskScope
 
 if TYPE_CHECKING:
     from .team import Presence
@@ -36,8 +36,7 @@ class PresenceWatch(QObject):
         self._scope: TaskScope | None = None
         self._number: int | None = None
         self._composing = False
-        self._sending = self._send_again = False
-        self._reading = self._read_again = False
+        self._sending, self._reading = OneAtATime(), OneAtATime()
         self._others: dict[int, list[Presence]] = {}
         self._names: dict[str, str] = {}  # agent -> the name their desk gives, as seen in presence
         self._heartbeat = QTimer(self)
@@ -59,7 +58,8 @@ class PresenceWatch(QObject):
         self._heartbeat.stop()
         self._expiry.stop()
         self._others = {}
-        self._sending = self._send_again = self._reading = self._read_again = False
+        self._sending.reset()
+        self._reading.reset()
         self.replying.emit({})
 
     def heard(self, _number: int) -> None:
@@ -89,36 +89,26 @@ class PresenceWatch(QObject):
 
     @Slot()
     def _send(self) -> None:
-        if self._team is None:
+        if self._team is None or not self._sending.begin():
             return
-        if self._sending:
-            self._send_again = True
-            return
-        self._sending = True
         state = REPLYING if self._composing else VIEWING
         self._runner.submit(self._team.set_presence, self._number, state, TTL_S, scope=self._scope,
                             on_done=self._sent, on_error=self._sent)
 
     @Slot(object)
     def _sent(self, _outcome: object) -> None:
-        self._sending = False
-        if self._send_again:
-            self._send_again = False
+        if self._sending.end():
             self._send()
 
     @Slot()
     def _read(self) -> None:
-        if self._team is None:
+        if self._team is None or not self._reading.begin():
             return
-        if self._reading:
-            self._read_again = True
-            return
-        self._reading = True
         self._runner.submit(self._team.presence, scope=self._scope, on_done=self._heard, on_error=self._heard)
 
     @Slot(object)
     def _heard(self, found: object) -> None:
-        self._reading = False
+        again = self._reading.end()
         team = self._team
         if team is None:
             return
@@ -139,6 +129,5 @@ class PresenceWatch(QObject):
         soonest = min((p.expires_in for present in others.values() for p in present), default=None)
         if soonest is not None:
             self._expiry.start(int(max(0.0, soonest) * 1000) + 100)
-        if self._read_again:
-            self._read_again = False
+        if again:
             self._read()

@@ -29,6 +29,30 @@ DEFAULT_THREADS = 8
 BACKGROUND = -1  # priority of work nobody waits for (background refresh, the demo learning its tickets)
 
 
+class OneAtATime:
+    """A piece of background work that is never in flight twice: asked for while it runs, it runs once more
+    after (a catch-up, a heartbeat, a read), however many times it was asked meanwhile."""
+
+    def __init__(self) -> None:
+        self.busy = self.again = False
+
+    def begin(self) -> bool:
+        """True: start it now. False: it is running; it will be started again when it ends."""
+        if self.busy:
+            self.again = True
+            return False
+        self.busy = True
+        return True
+
+    def end(self) -> bool:
+        """It ended; True when it was asked for meanwhile (start it again)."""
+        again, self.busy, self.again = self.again, False, False
+        return again
+
+    def reset(self) -> None:
+        self.busy = self.again = False
+
+
 class TaskScope:
     """The tasks of one connection, cancelled together. Plain Python: hooks may be called from the UI thread only."""
 

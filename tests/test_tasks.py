@@ -145,3 +145,13 @@ def test_what_the_agent_asked_for_starts_before_queued_background_work(qapp):
     assert tasks.pool.waitForDone(5000)
     assert started[0] == "the agent's open"
     assert tasks.shutdown(1000)
+
+
+def test_work_asked_for_while_it_runs_runs_once_more_after_never_twice_at_once():
+    from gui.tasks import OneAtATime
+
+    work = OneAtATime()
+    assert work.begin() is True
+    assert work.begin() is False and work.begin() is False  # asked twice meanwhile: one more run
+    assert work.end() is True
+    assert work.begin() is True and work.end() is False
