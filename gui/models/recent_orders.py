@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..store import OrderRow
-from .ticket_table import local_time
+from ..time_text import local_time
 
 NUMBER, CUSTOMER, TYPE, WHEN = range(4)
 HEADERS = ("Order #", "Customer", "Type", "Looked up")

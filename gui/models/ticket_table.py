@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import weakref
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import shiboken6
@@ -53,6 +52,7 @@ from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
     Update,
     sorted_in_advance,
 )
+from ..time_text import local_time
 
 HEADERS = ("", "#", "Subject", "Requester", "Status", "Priority", "Replies", "Last activity")
 HEADER_TIPS = (
@@ -74,15 +74,6 @@ _DISPLAY, _TOOLTIP, _FONT, _ALIGNMENT, _FOREGROUND, _ACCESSIBLE = (int(role) for
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
     Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.AccessibleTextRole))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def local_time(iso: str) -> str:
-    if not iso:
-        return ""
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
 
 
 def _requester(row: TicketRow) -> str:

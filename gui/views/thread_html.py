@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from operator import attrgetter, le
 from urllib.parse import quote
 
 from ..api import Reply, Ticket
+from ..time_text import relative, when  # noqa: F401  (relative: re-exported for existing importers)
 
 # Linear in the text's length, whatever it holds (``linkify("a" * 40000)`` took 4.7 s when it was quadratic):
 # - an e-mail address starts only where a run of its characters starts (the look-behind), so the scan does not
@@ -57,25 +58,6 @@ def linkify(text: str) -> str:
         last = match.end()
     parts.append(html.escape(text[last:]))
     return "".join(parts).replace("\n", "<br>")
-
-
-def relative(moment: datetime | None, now: datetime | None = None) -> str:
-    if moment is None:
-        return ""
-    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
-    if seconds < 0:
-        return "in the future"
-    for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400 * 7, "w"), (86400, "d"), (3600, "h"),
-                       (60, "min")):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return "just now"
-
-
-def when(moment: datetime | None) -> str:
-    if moment is None:
-        return "time unknown"
-    return f"{moment.astimezone().strftime('%Y-%m-%d %H:%M')} ({relative(moment)})"
 
 
 def _entry(author: str, email: str | None, moment: datetime | None, body: str | None, *, css: str,
