@@ -371,6 +371,13 @@ class LocalStore:
         record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()
         return _to_row(record)
 
+    def first_seen(self, env: str, number: int) -> str:
+        """When this desk first stored the ticket (ISO 8601 in UTC; '' when it is not listed): the nearest this
+        desk knows to when the original message was written, which the API does not say."""
+        with self._lock:
+            record = self._db.execute("SELECT added_at FROM ticket WHERE env=? AND number=?", (env, number)).fetchone()
+        return record[0] if record else ""
+
     def row(self, env: str, number: int) -> TicketRow | None:
         with self._lock:
             record = self._db.execute(_SELECT_ROW, (env, number)).fetchone()

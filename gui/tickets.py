@@ -152,6 +152,11 @@ class TicketRepository:
     def row(self, number: int) -> TicketRow | None:
         return self.store.row(self.env, number)
 
+    def first_seen(self, number: int) -> str:
+        """When this desk first saw the ticket (ISO 8601 in UTC, '' when not listed): the original message's
+        time as far as the desk knows (the API gives none)."""
+        return self.store.first_seen(self.env, number)
+
     def status_of(self, number: int) -> str:
         row = self.row(number)
         return row.status if row else Status.NEW_TICKET.value

@@ -73,6 +73,21 @@ def test_removing_forgets_the_ticket_locally(store):
     assert store.tickets("sandbox") == [] and store.snapshot("sandbox", 1001) is None
 
 
+def test_first_seen_is_when_the_desk_first_stored_the_ticket_in_utc_and_later_copies_keep_it(store):
+    from gui.tickets import TicketRepository
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    store.save_snapshot("sandbox", ticket(), seen=True)
+    after = datetime.now(UTC)
+    first = store.first_seen("sandbox", 1001)
+    assert before <= datetime.fromisoformat(first) <= after and first.endswith("+00:00")
+    store.save_snapshot("sandbox", ticket(replies=3, subject="Edited"), seen=False)
+    assert store.first_seen("sandbox", 1001) == first
+    owner = TicketRepository(store, "sandbox")
+    assert owner.first_seen(1001) == first
+    assert owner.first_seen(1002) == "" and store.first_seen("https://api.agilantsolutions.com", 1001) == ""
+
+
 def test_drafts_survive_reopening_the_store_and_blank_ones_are_dropped(tmp_path):
     first = LocalStore(tmp_path / "d.sqlite3")
     first.save_draft("sandbox", "reply", 1001, {"message": "Half-written 🙂"})
