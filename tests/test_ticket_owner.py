@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Slot
+from PySide6.QtWidgets import QApplication
 
 from gui.app import Desk as AppDesk
 from gui.connection import SandboxFaults
@@ -172,6 +173,9 @@ def test_the_open_ticket_stays_the_highlighted_row_when_another_ticket_moves_abo
     assert table.currentIndex().row() == model.row_of(below)
     desk.idle()
     desk.qtbot.keyClick(desk.window, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    desk.qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=WAIT)
+    assert f"#{below}" in QApplication.activeModalWidget().text()  # it asks about the highlighted one
+    desk.qtbot.keyClick(QApplication.activeModalWidget(), Qt.Key.Key_Return)
     assert model.row_of(below) is None and below not in desk.store.ticket_numbers("sandbox")
     assert len(numbers) - 1 == model.total()
 

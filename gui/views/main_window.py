@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QSplitter,
     QStackedWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..api import Order, Ticket
 from ..controller import TicketController
+from ..plain_text import single_line
 from ..services.orders import OrderService
 from ..services.tickets import Agent
 from .banner import Banner
@@ -202,8 +204,8 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action("&Refresh", [QKeySequence("F5")], "Fetch every listed ticket again",
                                            self.refresh)
         self.remove_action = self._action("Re&move from list", "Ctrl+Del",
-                                          "Stop tracking the ticket here (the server keeps it)",
-                                          self.remove_current)
+                                          "Stop tracking the ticket here (the server keeps it); asks first",
+                                          self.ask_remove)
         self.settings_action = self._action("&Settings…", [QKeySequence("Ctrl+,")],
                                             "Environment, API keys, your name and e-mail",
                                             self.settings_requested.emit)
@@ -375,9 +377,28 @@ class MainWindow(QMainWindow):
         self.controller.created(ticket)
 
     @Slot()
-    def remove_current(self) -> None:
-        """Ctrl+Del: the open ticket, which is the highlighted row."""
-        self.controller.remove()
+    def ask_remove(self) -> None:
+        """Ctrl+Del: asks before the open ticket (the highlighted row) leaves the list; Return removes, Esc keeps."""
+        number = self.controller.current
+        if number is None:
+            return
+        ticket = self.controller.tickets.snapshot(number) if self.controller.tickets is not None else None
+        subject = single_line((ticket.subject if ticket is not None else "")[:80]) or "(no subject)"
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove from list",
+                          f"Remove #{number} “{subject}” from this list?", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the subject is the server's text: never interpreted
+        box.setInformativeText("The server keeps the ticket; opening it by number (Ctrl+L) brings it back.")
+        remove = box.addButton("&Remove", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Keep", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(remove)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: button is remove and self.remove_current(number))
+        self.remove_question = box
+        box.open()
+
+    def remove_current(self, number: int | None = None) -> None:
+        """Removes ``number`` (the open ticket unless told) without asking."""
+        self.controller.remove(number)
 
     @Slot()
     def refresh(self) -> None:
