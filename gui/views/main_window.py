@@ -245,8 +245,10 @@ class MainWindow(QMainWindow):
             action.setVisible(False)  # team mode only (assignment lives in the team's database)
             ticket_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
-        for action in (self.filter_action, self.next_action, self.previous_action, self.tickets_tab_action,
-                       self.orders_tab_action):
+        self.palette_action = self._action("&Command palette…", "Ctrl+K",
+                                           "Every command by name, and any ticket by its number", self.show_palette)
+        for action in (self.palette_action, self.filter_action, self.next_action, self.previous_action,
+                       self.tickets_tab_action, self.orders_tab_action):
             view_menu.addAction(action)
         self.about_action = QAction("&About TOGaDesk Agent", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -353,6 +355,17 @@ class MainWindow(QMainWindow):
         sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.shortcut_sheet = sheet
         sheet.open()
+
+    @Slot()
+    def show_palette(self) -> None:
+        from .command_palette import CommandPalette, commands_of
+
+        others = [a for a in self.actions() + self.detail.actions() if a is not self.palette_action]
+        palette = CommandPalette(commands_of(others), self)
+        palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        palette.open_requested.connect(self.open_ticket_number)
+        self.command_palette = palette
+        palette.open()
 
     @Slot()
     def show_journal(self) -> None:
