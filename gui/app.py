@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QLocale, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from . import __version__, logs, single_instance
@@ -29,6 +29,7 @@ from .crash import CrashReporter
 from .os_signals import StopOnSignals
 from .services.notifications import describe_change
 from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
+from .spelling import language_for_locale
 from .store import Change, Saved, open_store
 from .tasks import TaskRunner
 from .tickets import TicketRepository
@@ -43,6 +44,7 @@ from .views.tray import Tray, badge_icon
 APP_NAME = "TOGaDesk Agent"
 ORGANIZATION = "TOGaDesk"
 STORE_FILE = "togadesk.sqlite3"
+DICTIONARY_FILE = "my-dictionary.txt"  # the words the agent added to spelling, one per line
 SANDBOX_DB_FILE = "demo-sandbox.sqlite3"
 DESKTOP_FILE = "togadesk-agent"
 GC_FREEZE_ROWS = 20_000
@@ -147,7 +149,12 @@ class Desk(QObject):
         if watched is self.window and event.type() == QEvent.Type.Paint:
             self.window.removeEventFilter(self)
             QTimer.singleShot(0, self._connect_saved)  # once this frame is on screen
+            QTimer.singleShot(0, self._start_spelling)
         return False
+
+    @Slot()
+    def _start_spelling(self) -> None:
+        self.window.use_spelling(language_for_locale(QLocale.system().name()), self.folder / DICTIONARY_FILE)
 
     @Slot()
     def _connect_saved(self) -> None:

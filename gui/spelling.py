@@ -89,8 +89,11 @@ class Speller:
                 log.warning("Could not read the personal dictionary %s: %s", personal, error)
 
     @classmethod
-    def load(cls, language: str, personal: Path | None = None) -> Speller:
-        """For the task bridge: the dictionary loads off the UI thread."""
+    def load(cls, language: str, personal: Path | None = None) -> Speller | None:
+        """For the task bridge: the dictionary loads off the UI thread; None when there is none for ``language``."""
+        if language not in available_languages():
+            log.warning("No spelling dictionary for %r (there are: %s)", language, ", ".join(available_languages()))
+            return None
         return cls(language, personal)
 
     def is_known(self, word: str) -> bool:

@@ -5,6 +5,9 @@ Layout and wiring only: the ticket controller decides and owns the list's model;
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,17 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api import Order, Ticket
+from ..api import ApiError, Order, Ticket
 from ..controller import TicketController
 from ..plain_text import single_line
 from ..services.orders import OrderService
 from ..services.tickets import Agent
+from ..spelling import Speller
+from ..tasks import BACKGROUND
 from .banner import Banner
 from .new_ticket_dialog import NewTicketDialog
 from .orders_tab import OrdersTab
+from .spell_check import SpellCheck
 from .ticket_detail import TicketDetailPane
 from .ticket_list import TicketListPane
 from .welcome import WelcomeView
+
+log = logging.getLogger(__name__)
 
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
@@ -53,6 +61,8 @@ class MainWindow(QMainWindow):
         self._environment = environment
         self._settings = settings or QSettings()
         self._orders: OrderService | None = None
+        self.speller: Speller | None = None  # loaded on a worker (use_spelling); None: no underlines
+        self._spelling_wanted: tuple[str, Path | None] = ("", None)
         self.resize(1200, 760)
 
         self.model = controller.model
@@ -64,6 +74,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.list_banner)
         left_layout.addWidget(self.list_pane, 1)
         self.detail = TicketDetailPane(controller, agent)
+        self.composer_spelling = SpellCheck(self.detail.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
@@ -356,6 +367,35 @@ class MainWindow(QMainWindow):
         self.shortcut_sheet = sheet
         sheet.open()
 
+    # ------------------------------------------------------------ spelling
+
+    def use_spelling(self, language: str, personal: Path | None) -> None:
+        """Spelling in the reply box and the new-ticket message: the dictionary loads on a worker and the
+        underlines appear when it is there; '' turns spelling off."""
+        self._spelling_wanted = (language, personal)
+        if not language:
+            self._speller_loaded(None)
+            return
+        if self.speller is not None and self.speller.language == language:
+            return
+        self._runner.submit(Speller.load, language, personal, priority=BACKGROUND, on_done=self._speller_loaded,
+                            on_error=self._speller_failed)
+
+    @Slot(object)
+    def _speller_loaded(self, speller: Speller | None) -> None:
+        wanted = self._spelling_wanted[0]
+        if speller is not None and speller.language != wanted:
+            return  # another language was chosen while this one loaded
+        if speller is None and wanted:
+            self._status_message(f"Spelling is off: there is no dictionary for \u201c{wanted}\u201d.")
+        self.speller = speller  # a New ticket form opened from now on checks its message too
+        self.composer_spelling.set_speller(speller)
+
+    @Slot(object)
+    def _speller_failed(self, error: ApiError) -> None:
+        log.warning("Spelling is off: the dictionary did not load (%s)", error.message)
+        self._status_message(f"Spelling is off: the dictionary did not load. {error.message}")
+
     @Slot()
     def show_palette(self) -> None:
         from .command_palette import CommandPalette, commands_of
@@ -379,6 +419,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_ticket(self, prefill: dict[str, str] | None = None) -> None:
         dialog = NewTicketDialog(self.controller, self, prefill=prefill)
+        dialog.spelling = SpellCheck(dialog.message)
+        dialog.spelling.set_speller(self.speller)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(self._created)
         dialog.open()
