@@ -9,6 +9,7 @@ statement timeout bound every call.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 import threading
@@ -23,6 +24,7 @@ from psycopg.types.json import Jsonb
 
 from gui.api.errors import ResponseError
 from gui.api.models import Ticket
+from gui.canned import TEAM, Template
 
 from .conninfo import describe, prepare, scrub, secrets_of
 from .errors import TeamError
@@ -381,6 +383,46 @@ class TeamRegistry:
         rows = self._run("read the team's agents", lambda conn: conn.execute(
             "SELECT agent FROM togadesk.event WHERE env = %s ORDER BY id DESC LIMIT %s", (env, limit)).fetchall())
         return list(dict.fromkeys(r[0] for r in rows))
+
+    # -- the team's canned replies --------------------------------------------------------------
+
+    def templates(self, limit: int = 2000) -> list[Template]:
+        """The team's canned replies, by name."""
+        rows = self._run("read the team's canned replies", lambda conn: conn.execute(
+            "SELECT id, name, text, status FROM togadesk.template ORDER BY lower(name), id LIMIT %s",
+            (limit,)).fetchall())
+        return [Template(name, text, status, TEAM, id_) for id_, name, text, status in rows]
+
+    def save_template(self, template: Template) -> Template:
+        """Adds (id 0) or replaces a team canned reply; a name another one has is refused in words."""
+        template = template.checked()
+
+        def work(conn: psycopg.Connection) -> Template:
+            with conn.transaction():
+                if template.id:
+                    row = conn.execute(
+                        "UPDATE togadesk.template SET name = %s, text = %s, status = %s, updated_by = %s,"
+                        " updated_at = now() WHERE id = %s RETURNING id",
+                        (template.name, template.text, template.status, self.agent, template.id)).fetchone()
+                    if row is None:
+                        raise TeamError(f"\u201c{template.name}\u201d was deleted by a teammate meanwhile.")
+                else:
+                    row = conn.execute(
+                        "INSERT INTO togadesk.template (name, text, status, updated_by) VALUES (%s, %s, %s, %s)"
+                        " RETURNING id", (template.name, template.text, template.status, self.agent)).fetchone()
+            return dataclasses.replace(template, scope=TEAM, id=row[0])
+
+        try:
+            return self._run("save the team's canned reply", work)
+        except TeamError as error:
+            if "template_name" in str(error):
+                raise TeamError(f"The team already has a canned reply named \u201c{template.name}\u201d.") \
+                    from None
+            raise
+
+    def delete_template(self, template_id: int) -> None:
+        self._run("delete the team's canned reply", lambda conn: conn.execute(
+            "DELETE FROM togadesk.template WHERE id = %s", (template_id,)))
 
     def mark_missing(self, env: str, number: int, observed_at: datetime | None = None) -> bool:
         """Marks a ticket the vendor answered 404 for (observed at ``observed_at``, default now), keeping

@@ -221,6 +221,27 @@ def search_statistics(conn: psycopg.Connection) -> None:
         sql.Identifier(SCHEMA)))
 
 
+# Issue 18: the team's canned replies, beside each agent's own (kept in their desk's local store).
+_TEMPLATES = [
+    f"""
+    CREATE TABLE {SCHEMA}.template (
+        id         bigserial   PRIMARY KEY,
+        name       text        NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        text       text        NOT NULL CHECK (length(text) BETWEEN 1 AND 20000),
+        status     text        NOT NULL DEFAULT '',
+        updated_by text        NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+    )""",
+    f"CREATE UNIQUE INDEX template_name ON {SCHEMA}.template (lower(name))",
+]
+
+
+def _migration_4(conn: psycopg.Connection) -> list[str]:
+    for statement in _TEMPLATES:
+        conn.execute(statement)
+    return ["added the team's canned replies"]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -232,12 +253,13 @@ MIGRATIONS = [
     Migration(1, "tickets, the event log with NOTIFY, trigram search indexes", _migration_1),
     Migration(2, "assignment, presence, relay health", _migration_2),
     Migration(3, "finer statistics for search", _migration_3),
+    Migration(4, "the team's canned replies", _migration_4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 # What each role may do; nothing else is granted (no TRUNCATE, ALTER, DROP, CREATE; DELETE only of
-# presence rows). The relay polls the vendor and publishes like a desk; its election uses advisory
-# locks, which need no grant.
+# presence rows and, for desks, of the team's canned replies, which agents edit). The relay polls the
+# vendor and publishes like a desk; its election uses advisory locks, which need no grant.
 GRANTS = [
     f"GRANT USAGE ON SCHEMA {SCHEMA} TO {{role}}",
     f"GRANT SELECT ON {SCHEMA}.schema_version TO {{role}}",
@@ -251,6 +273,8 @@ DESK_GRANTS = [
     f"GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.presence TO {{role}}",
     f"GRANT EXECUTE ON FUNCTION {SCHEMA}.presence_notify() TO {{role}}",
     f"GRANT SELECT ON {SCHEMA}.relay TO {{role}}",
+    f"GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.template TO {{role}}",
+    f"GRANT USAGE ON SEQUENCE {SCHEMA}.template_id_seq TO {{role}}",
 ]
 RELAY_GRANTS = [
     *GRANTS,
