@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .api.errors import ValidationError
+
 if TYPE_CHECKING:  # the team registry imports this module: it stays free of the desk's services
     from .api import Ticket
     from .services.tickets import Agent
@@ -41,8 +43,8 @@ PLACEHOLDERS = {  # name: what it holds (the editor lists these)
 }
 
 
-class TemplateError(ValueError):
-    """A template or an import file that cannot be used, in words for the agent."""
+class TemplateError(ValidationError):
+    """A template or an import file that cannot be used, in words for the agent (the task bridge shows it)."""
 
 
 @dataclass(frozen=True)
