@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import time
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
 from gui.controller import TicketController
@@ -151,6 +155,36 @@ def test_a_diagnostic_with_a_link_is_reviewed_then_sent(desk, sandbox):
     assert "Diagnostic sent at" in desk.tab.banner.text()
     assert "HW-FAIL-DISK" in desk.tab.history.text()
     assert desk.orders.result_codes()[0] == "HW-FAIL-DISK"  # remembered for next time
+
+
+@pytest.fixture
+def new_york(monkeypatch) -> Iterator[ZoneInfo]:
+    """The desk's clock in New York, so local time and UTC differ in their digits."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield ZoneInfo("America/New_York")
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_on_the_orders_tab_are_local_in_the_desks_one_format(desk, new_york):
+    desk.look_up(str(SPEC_ORDER))
+    dialog = open_diagnostic(desk)
+    dialog.result_code.setEditText("PASS")
+    dialog.yes.setChecked(True)
+    dialog.review_button.click()
+    with desk.qtbot.waitSignals([dialog.sent, desk.tab.history_loaded], timeout=WAIT):
+        dialog.send_button.click()
+    sent_at = desk.orders.diagnostics_sent(SPEC_ORDER)[-1][3]  # as stored: UTC, ISO 8601
+    assert sent_at.endswith("+00:00")
+    local = datetime.fromisoformat(sent_at).astimezone(new_york).strftime("%Y-%m-%d %H:%M")
+    assert desk.tab.history.text() == f"PASS · eligible: yes · {local}"
+    assert f"Diagnostic sent at {local};" in desk.tab.banner.text()
+    looked_up = desk.tab.recent_model.index(0, 3)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", looked_up.data())
+    for shown in (desk.tab.history.text(), desk.tab.banner.text(), looked_up.data()):
+        assert "+00:00" not in shown and not re.search(r"\dT\d", shown)
+    assert looked_up.data(Qt.ItemDataRole.ToolTipRole).startswith(f"{looked_up.data()} (")  # and how long ago
 
 
 def test_a_diagnostic_file_reaches_the_server_base64_encoded(desk, sandbox, tmp_path):

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..store import OrderRow
-from ..time_text import local_time
+from ..time_text import local_time, when
 
 NUMBER, CUSTOMER, TYPE, WHEN = range(4)
 HEADERS = ("Order #", "Customer", "Type", "Looked up")
@@ -40,6 +40,8 @@ class RecentOrdersModel(QAbstractTableModel):
             return row.number
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (str(row.number), row.customer or row.email, row.type, local_time(row.looked_up_at))[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == WHEN:
+            return when(row.looked_up_at)  # with how long ago, as the ticket list's times
         return None
 
     def set_rows(self, rows: list[OrderRow]) -> None:

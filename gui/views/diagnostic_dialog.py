@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -32,6 +31,7 @@ from ..api import ApiError, Order
 from ..services import sysinfo
 from ..services.orders import DocumentFile, OrderService, load_document, load_text
 from ..tasks import TaskRunner
+from ..time_text import local_time
 from .banner import Banner, error_label
 
 
@@ -43,7 +43,7 @@ URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 class DiagnosticDialog(QDialog):
-    sent = Signal(str)  # when the server accepted it (UTC, ISO 8601)
+    sent = Signal(str)  # when the server accepted it, in words (local time, the desk's one format)
     failed = Signal(str)
     document_loaded = Signal(object)
     system_information_loaded = Signal()
@@ -354,8 +354,7 @@ class DiagnosticDialog(QDialog):
     @Slot(object)
     def _sent(self, sent_at: str) -> None:
         self._set_busy(False)
-        local = datetime.fromisoformat(sent_at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        self.sent.emit(local)
+        self.sent.emit(local_time(sent_at))
         self.done(QDialog.DialogCode.Accepted)
 
     @Slot(object)

@@ -3,8 +3,6 @@ reply go?" always has an answer. Read from the local journal (the outbox); text 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -17,16 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..store import JournalEntry
+from ..time_text import local_time
 
 STATES = {"open": "Sending… (or the app stopped)", "unknown": "Not known yet", "done": "Done", "failed": "Not done"}
 HEADERS = ["When", "What", "Result", "Details"]
-
-
-def _when(iso: str) -> str:
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return iso
 
 
 def describe(entry: JournalEntry) -> str:
@@ -57,7 +49,7 @@ class JournalDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         for row, entry in enumerate(entries):
-            for column, text in enumerate((_when(entry.started_at), describe(entry),
+            for column, text in enumerate((local_time(entry.started_at, precise=True), describe(entry),
                                            STATES.get(entry.state, entry.state), entry.outcome)):
                 item = QTableWidgetItem(text)  # plain text: a QTableWidgetItem never interprets markup
                 item.setToolTip(text if column in (1, 3) else "")

@@ -26,6 +26,7 @@ from ..api import validation as v
 from ..models.recent_orders import NUMBER_ROLE, RecentOrdersModel
 from ..services.orders import OrderService
 from ..tasks import TaskRunner
+from ..time_text import local_time
 from .banner import Banner
 
 TYPE_MEANINGS = {
@@ -260,7 +261,7 @@ class OrdersTab(QWidget):
         if service is not self._service or self._order is None or self._order.order_number != number:
             return
         lines = [f"{code} · eligible: {'yes' if eligible else 'no'}"
-                 + (f" · {document}" if document else "") + f" · {sent_at}"
+                 + (f" · {document}" if document else "") + f" · {local_time(sent_at)}"
                  for code, eligible, document, sent_at in sent]
         self.history.setText("\n".join(lines) if lines else "none from this workstation")
         self.history_loaded.emit()
