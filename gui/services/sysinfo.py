@@ -1,6 +1,9 @@
 """What this computer is, for a diagnostic's ``systemInformation`` (a JSON string, as the spec's sample).
 
-Plain Python, best effort: each part the platform does not expose is simply left out.
+On Windows, the CIM classes the vendor's sample shows (``Win32_BIOS`` and the rest, read through
+PowerShell by ``windows_sysinfo``), a note for each part that could not be read, and a suggestion for
+``windowsUpgradeEligibility`` with its reasons (``upgrade_eligibility``). Elsewhere, plain Python, best
+effort: each part the platform does not expose is simply left out.
 
 ``decode_text`` reads a system-information file whatever wrote it: ``systeminfo > file.txt``
 in Windows PowerShell 5 writes UTF-16 LE with a byte-order mark, PowerShell 7 and most
@@ -17,7 +20,12 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .upgrade_eligibility import assess
+
+if TYPE_CHECKING:
+    from .windows_sysinfo import WindowsReport
 
 # Byte-order marks, longest first: UTF-32 LE starts with the UTF-16 LE mark.
 _BOMS = (
@@ -52,6 +60,25 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def collect() -> dict[str, Any]:
+    if sys.platform == "win32":
+        from .windows_sysinfo import collect as collect_cim
+
+        return windows_information(collect_cim())
+    return _portable()
+
+
+def windows_information(report: WindowsReport) -> dict[str, Any]:
+    """A Windows computer's parts, then ``Notes`` (what is missing and why) and ``Windows11Upgrade`` (the
+    suggestion and its reasons; the agent still answers Yes or No). When PowerShell read nothing at all,
+    what Python itself can see stands in for the parts."""
+    info: dict[str, Any] = dict(report.parts) if any(report.parts.values()) else _portable()
+    if report.notes:
+        info["Notes"] = list(report.notes)
+    info["Windows11Upgrade"] = assess(report.parts).as_dict()
+    return info
+
+
+def _portable() -> dict[str, Any]:
     info: dict[str, Any] = {
         "OperatingSystem": {"Name": platform.system(), "Release": platform.release(), "Version": platform.version()},
         "ComputerName": socket.gethostname(),
