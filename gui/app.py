@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QLocale, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
-from . import __version__, logs, single_instance
+from . import __version__, logs, single_instance, theme
 from .api import ApiError
 from .connection import Connection, SandboxFaults
 from .controller import TicketController
@@ -114,6 +114,7 @@ class Desk(QObject):
         self._stored: TicketRepository | None = None  # the list shown before the connection; it adopts it
         self.demo_profile = demo_profile or DEMO_PROFILE
         self.profile = self.demo_profile if demo else load_profile(settings)
+        theme.apply(theme.load(settings))  # before the first widget: the window opens in its colours
         self.window = MainWindow(self.controller, "Not configured", self._agent(self.profile), settings=settings)
         self.window.settings_requested.connect(self.open_settings)
         self.window.explore_requested.connect(self.explore)
@@ -261,9 +262,13 @@ class Desk(QObject):
         from .views.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.runner, profile, secret, keyring_usable=usable, keyring_name=name,
-                                keys_for=self.keys_for, team_password=team_password, parent=self.window)
+                                keys_for=self.keys_for, team_password=team_password,
+                                theme=theme.load(self.settings), parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply)
+        dialog.theme_chosen.connect(self.show_theme)
+        dialog.theme_saved.connect(self.keep_theme)
+        dialog.rejected.connect(self.restore_theme)
         dialog.destroyed.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()
@@ -272,6 +277,22 @@ class Desk(QObject):
     @Slot()
     def _settings_closed(self) -> None:
         self.settings_dialog = None
+
+    @Slot(str)
+    def show_theme(self, choice: str) -> None:
+        """Light, Dark or System as soon as it is picked in Settings; kept only when Save is pressed."""
+        theme.apply(choice)
+
+    @Slot(str)
+    def keep_theme(self, choice: str) -> None:
+        """The appearance is this workstation's, like the window's place: kept in the demo too."""
+        theme.save(self.settings, choice)
+        theme.apply(choice)
+
+    @Slot()
+    def restore_theme(self) -> None:
+        """Settings cancelled: the saved appearance again."""
+        theme.apply(theme.load(self.settings))
 
     def keys_for(self, profile: Profile) -> tuple[str, str]:
         """The public and secret key last used with ``profile``'s server (empty when never)."""

@@ -1,20 +1,26 @@
-"""The settings dialog: environment, API keys (secret to the OS keyring), the agent's identity, preferences."""
+"""The settings dialog: environment, API keys (secret to the OS keyring), the agent's identity, preferences.
+
+Rows appear and disappear with the environment; the dialog's height follows them (a wrapped note is
+never clipped, a hidden row leaves no gap) and stays within the screen: on a short one the form scrolls.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
+    QFrame,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -25,23 +31,44 @@ from ..api import validation as v
 from ..connection import check_keys
 from ..settings import BETA, CUSTOM, ENVIRONMENT_NAMES, ENVIRONMENT_URLS, PRODUCTION, SANDBOX, Profile
 from ..tasks import TaskRunner
-from .banner import ERROR_COLOUR, Banner, error_label
+from ..theme import CHOICES, SYSTEM
+from .banner import ToneLabel, error_label
+
+
+class _FormArea(QScrollArea):
+    """The form, exactly as tall as its visible rows at its width; it scrolls only when the screen is shorter."""
+
+    def __init__(self, page: QWidget):
+        super().__init__()
+        self.setWidget(page)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame around them
+
+    def sizeHint(self) -> QSize:
+        page = self.widget()
+        hint = page.sizeHint()
+        width = self.width() if self.isVisible() else hint.width()
+        height = page.heightForWidth(width) if page.hasHeightForWidth() else hint.height()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), height)
 
 
 class SettingsDialog(QDialog):
     applied = Signal(object, str, str)  # Profile, secret key, team database password
     tested = Signal(bool, str)  # keys worked?, words
+    theme_chosen = Signal(str)  # Light, Dark or System picked: shown at once (Cancel brings the saved one back)
+    theme_saved = Signal(str)  # Save pressed with this appearance
 
     def __init__(self, runner: TaskRunner, profile: Profile, secret: str, *, keyring_usable: bool,
                  keyring_name: str, keys_for: Callable[[Profile], tuple[str, str]] | None = None,
-                 team_password: str = "", parent: QWidget | None = None):
+                 team_password: str = "", theme: str = SYSTEM, parent: QWidget | None = None):
         super().__init__(parent)
         self._keys_for = keys_for
         self._keys_url = profile.base_url  # the server whose keys are in the fields now
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._runner = runner
-        self.banner = Banner()
 
         self.environment = QComboBox()
         for key in (SANDBOX, BETA, PRODUCTION, CUSTOM):
@@ -64,8 +91,7 @@ class SettingsDialog(QDialog):
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_key.setAccessibleName("Secret API key")
         self.secret_key.setToolTip("The secret API key; stored only in the operating system's keyring")
-        self.keyring_note = QLabel()
-        self.keyring_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.keyring_note = ToneLabel("" if keyring_usable else "warning")
         self.keyring_note.setWordWrap(True)
         if keyring_usable:
             self.keyring_note.setText(f"The secret key is kept in the system keyring ({keyring_name}).")
@@ -74,11 +100,9 @@ class SettingsDialog(QDialog):
                 "No system keyring is available on this computer, so the secret key is kept in memory for "
                 "this session only and must be entered again next time. It is never written to disk."
             )
-            self.keyring_note.setStyleSheet("color: #e65100;")
         self.test_button = QPushButton("&Test connection")
         self.test_button.setToolTip("Send one signed request with these values and report the answer")
-        self.test_result = QLabel()
-        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_result = ToneLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setAccessibleName("Test result")
         self.test_button.clicked.connect(self.test_connection)
@@ -101,6 +125,13 @@ class SettingsDialog(QDialog):
         self.notifications = QCheckBox("Desktop notifications for new replies and status changes")
         self.notifications.setChecked(profile.notifications)
         self.notifications.setToolTip("Show a notification when a tracked ticket changes")
+        self.theme = QComboBox()
+        for key, text in CHOICES.items():
+            self.theme.addItem(text, key)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
+        self.theme.setAccessibleName("Appearance")
+        self.theme.setToolTip("Light, Dark, or as the desktop is set; shown at once")
+        self.theme.currentIndexChanged.connect(self._theme_changed)
         self.webhook_enabled = QCheckBox("Listen for the vendor's webhooks on this computer")
         self.webhook_enabled.setChecked(profile.webhook_enabled)
         self.webhook_enabled.setToolTip("Off by default. Webhooks are only hints: every one is checked with a "
@@ -139,6 +170,7 @@ class SettingsDialog(QDialog):
         form.addRow("E-mail", self.email)
         form.addRow("Refresh every", self.refresh)
         form.addRow("", self.notifications)
+        form.addRow("&Appearance", self.theme)
         form.addRow("", self.webhook_enabled)
         form.addRow("Listen on", self.webhook_host)
         form.addRow("Port", self.webhook_port)
@@ -146,13 +178,17 @@ class SettingsDialog(QDialog):
         form.addRow("Team database", self.team_url)
         form.addRow("Team password", self.team_password)
         self._form = form
+        page = QWidget()
+        page.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.form_area = _FormArea(page)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("&Save")  # Alt+S: the standard button has no mnemonic of its own
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
+        layout.addWidget(self.form_area, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
@@ -205,6 +241,7 @@ class SettingsDialog(QDialog):
             self._form.setRowVisible(widget, not sandbox)
         self._form.setRowVisible(self.test_button, not sandbox)
         self.test_result.clear()
+        self.fit()
         url = self.profile().base_url
         if self._keys_for is not None and url and url != self._keys_url:
             # Another server: its own keys (or empty ones), never the previous server's.
@@ -212,6 +249,34 @@ class SettingsDialog(QDialog):
             self.public_key.setText(public)
             self.secret_key.setText(secret)
             self._keys_url = url
+
+    def theme_choice(self) -> str:
+        return self.theme.currentData()
+
+    @Slot()
+    def _theme_changed(self) -> None:
+        self.theme_chosen.emit(self.theme_choice())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        """Height to the rows shown now at this width (no clipped note, no gap), within the screen's height."""
+        if not self.isVisible():
+            return  # the first show sizes the dialog from the same hints
+        self.form_area.widget().layout().activate()
+        self.form_area.updateGeometry()
+        layout = self.layout()
+        layout.invalidate()
+        width = self.width()
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else layout.sizeHint().height()
+        screen = self.screen().availableGeometry()
+        frame = self.frameGeometry().height() - self.height()  # the title bar, once the window manager added it
+        self.resize(width, max(self.minimumHeight(), min(height, screen.height() - frame)))
+        outer = self.frameGeometry()
+        if outer.bottom() > screen.bottom():  # grown past the screen's foot: move up, never off its top
+            self.move(self.x(), max(screen.top(), screen.bottom() - outer.height() + 1))
 
     @Slot(bool)
     def _webhook_toggled(self, on: bool) -> None:
@@ -226,6 +291,7 @@ class SettingsDialog(QDialog):
             self.test_result.setText("Enter the server address first.")
             return
         self.test_button.setEnabled(False)
+        self.test_result.set_tone("")
         self.test_result.setText("Testing…")
         self._runner.submit(check_keys, url, profile.public_key, self.secret_key.text().strip(),
                             on_done=self._test_passed, on_error=self._test_failed)
@@ -233,15 +299,17 @@ class SettingsDialog(QDialog):
     @Slot(object)
     def _test_passed(self, words: str) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setStyleSheet("color: #2e7d32;")
+        self.test_result.set_tone("success")
         self.test_result.setText(words)
+        self.fit()
         self.tested.emit(True, words)
 
     @Slot(object)
     def _test_failed(self, error: ApiError) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.test_result.set_tone("error")
         self.test_result.setText(error.message)
+        self.fit()
         self.tested.emit(False, error.message)
 
     @Slot()
@@ -250,8 +318,10 @@ class SettingsDialog(QDialog):
         if problems:
             self.error.setText(" ".join(problems))
             self.error.show()
+            self.fit()
             return
         self.applied.emit(self.profile(), self.secret_key.text().strip(), self.team_password.text())
+        self.theme_saved.emit(self.theme_choice())
         self.accept()
 
 
