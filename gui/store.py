@@ -13,19 +13,45 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .api import Order, Ticket
+from .api import ApiError, Order, Reply, Ticket
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 JOURNAL_KEPT = 5_000  # settled outbox entries kept for Help > What this desk sent (about the newest this many)
+# The list's filter looks in the replies too, the newest first, up to this many characters per ticket: the
+# list holds every ticket's search text in memory (and a copy per kept sort order), so at 100,000 tickets each
+# character here costs about 0.3 MB at most, and the agent looks for what was written lately.
+REPLY_SEARCH_CHARS = 2_000
+MIGRATION_BATCH = 500  # snapshots read and rewritten at a time by a migration that parses them
 
-_MIGRATIONS: dict[int, str] = {
+
+def _search_from_snapshots(db: sqlite3.Connection) -> None:
+    """Migration 8: every stored ticket's ``search`` made again from its snapshot (now with its replies' text),
+    a batch at a time so that 100,000 snapshots are never in memory at once. A snapshot that cannot be read
+    keeps the search text it had."""
+    last = 0
+    while True:
+        batch = db.execute("SELECT rowid, snapshot FROM ticket WHERE rowid > ? AND snapshot IS NOT NULL"
+                           " ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall()
+        if not batch:
+            return
+        last = batch[-1][0]
+        searches = []
+        for rowid, snapshot in batch:
+            try:
+                searches.append((_row_values(Ticket.from_json(json.loads(snapshot)))["search"], rowid))
+            except (ValueError, ApiError):  # not JSON, or not a ticket: left as it was
+                continue
+        db.executemany("UPDATE ticket SET search=? WHERE rowid=?", searches)
+
+
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: """
     CREATE TABLE ticket (
         env TEXT NOT NULL,
@@ -124,6 +150,8 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX journal_open ON journal (env, state);
     """,
+    # The filter finds reply text: each ticket's search text gains its latest replies.
+    8: _search_from_snapshots,
 }
 
 
@@ -137,11 +165,12 @@ class TicketRow(NamedTuple):
     status: str
     priority: str
     replies: int
-    last_activity: str  # ISO 8601 in UTC, sortable as text; '' when unknown
+    last_activity: str  # ISO 8601 in UTC, sortable as text; '' when unknown (see first_seen)
     unread: bool
     search: str  # lower-case text the filter looks in
     people: str = ""  # " assignee creator reply-author ... ": casefolded, each between spaces ("Mine" looks here)
     assignee: str = ""  # the agent who took it in the team ('' : nobody)
+    first_seen: bool = False  # no reply has a time: last_activity is when this desk first saw the ticket
 
 
 class OrderRow(NamedTuple):
@@ -203,7 +232,7 @@ def _row_values(ticket: Ticket) -> dict[str, Any]:
     activity = ticket.last_activity
     digits = "".join(ch for ch in ticket.phone_number or "" if ch.isdigit())  # "(123) 456-7890" -> 1234567890
     texts = [str(ticket.ticket_number), ticket.subject, ticket.requester, ticket.email_address, digits,
-             ticket.message]
+             ticket.message, _latest_replies(ticket.replies)]
     return {
         "subject": ticket.subject or "",
         "requester": ticket.requester,
@@ -215,6 +244,20 @@ def _row_values(ticket: Ticket) -> dict[str, Any]:
         "search": " ".join(t for t in texts if t).casefold(),
         "authors": _authors(ticket),
     }
+
+
+def _latest_replies(replies: list[Reply]) -> str:
+    """The replies' text, the newest first, cut at ``REPLY_SEARCH_CHARS`` in all."""
+    parts: list[str] = []
+    room = REPLY_SEARCH_CHARS
+    for reply in reversed(replies):
+        if room <= 0:
+            break
+        text = (reply.message or "")[:room]
+        if text:
+            parts.append(text)
+            room -= len(text) + 1
+    return " ".join(parts)
 
 
 def _authors(ticket: Ticket) -> str:
@@ -229,19 +272,22 @@ def person(email: str) -> str:
     return f" {email} " if email else ""
 
 
-_SELECT_ROWS = (
-    "SELECT number, subject, requester, email, status, priority, replies, last_activity, unread, search,"
+_SELECT_ROWS = (  # the 8th column: a ticket without a reply's time is as new as when this desk first saw it
+    "SELECT number, subject, requester, email, status, priority, replies,"
+    " CASE last_activity WHEN '' THEN added_at ELSE last_activity END, unread, search,"
     " CASE assignee WHEN '' THEN '' ELSE ' ' || lower(assignee) || ' ' END"
-    " || CASE created_by WHEN '' THEN authors ELSE ' ' || created_by || ' ' || authors END, assignee"
+    " || CASE created_by WHEN '' THEN authors ELSE ' ' || created_by || ' ' || authors END, assignee,"
+    " last_activity = ''"
     " FROM ticket WHERE env=?"
 )
 _SELECT_ROW = _SELECT_ROWS + " AND number=?"
 
 
 def _to_row(record: sqlite3.Row | tuple) -> TicketRow:
-    number, subject, requester, email, status, priority, replies, activity, unread, search, people, assignee = record
+    (number, subject, requester, email, status, priority, replies, activity, unread, search, people, assignee,
+     first_seen) = record
     return TicketRow(number, subject, requester, email, status, priority, replies, activity, bool(unread), search,
-                     people, assignee)
+                     people, assignee, bool(first_seen))
 
 
 class LocalStore:
@@ -265,7 +311,18 @@ class LocalStore:
             )
         for step in range(version + 1, SCHEMA_VERSION + 1):
             # One transaction per step: a crash mid-migration leaves the previous version intact.
-            self._db.executescript(f"BEGIN; {_MIGRATIONS[step]} PRAGMA user_version={step}; COMMIT;")
+            migration = _MIGRATIONS[step]
+            if isinstance(migration, str):
+                self._db.executescript(f"BEGIN; {migration} PRAGMA user_version={step}; COMMIT;")
+                continue
+            self._db.execute("BEGIN")
+            try:
+                migration(self._db)
+                self._db.execute(f"PRAGMA user_version={step}")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -393,7 +450,7 @@ class LocalStore:
     def requester_tickets(self, env: str, email: str, exclude: int, limit: int = 50) -> list[TicketRow]:
         """This requester's other tickets on this desk (same e-mail, any case), newest first."""
         with self._lock:
-            records = self._db.execute(_SELECT_ROWS + " AND lower(email)=? AND number<>? ORDER BY last_activity DESC"
+            records = self._db.execute(_SELECT_ROWS + " AND lower(email)=? AND number<>? ORDER BY 8 DESC"
                                        " LIMIT ?", (env, email.strip().lower(), exclude, limit)).fetchall()
         return [_to_row(r) for r in records]
 

@@ -82,12 +82,25 @@ _FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgett
 _KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # keys that depend on every row (a new row: made afresh)
 _RANKED = (STATUS, PRIORITY)  # of those, keys that a changed value may invalidate (UNREAD's hang on numbers only)
 _RANKABLE = (SUBJECT, REQUESTER, ACTIVITY)  # str keys, often with few distinct values: ranked in idle time
-_NO_FILTER = ("", "", "", "")
+_NO_FILTER = ("", frozenset(), "", "")
 
-# (text, status, priority, person): text stripped and casefolded; person as ``store.person`` makes it ("Mine"),
-# or UNASSIGNED (nobody in the team has taken it)
-Filter = tuple[str, str, str, str]
+# (text, statuses, priority, person): text stripped and casefolded; statuses shown (empty: any), or with
+# EVERY_STATUS_BUT among them the statuses hidden (so "Not closed" shows a status the app does not know yet);
+# person as ``store.person`` makes it ("Mine"), or UNASSIGNED (nobody in the team has taken it)
+Filter = tuple[str, frozenset[str], str, str]
 UNASSIGNED = "\0unassigned"
+EVERY_STATUS_BUT = "\0every status but"
+NOT_CLOSED = frozenset({EVERY_STATUS_BUT, "CLOSED"})
+
+
+def statuses(wanted: str | Iterable[str] | None) -> frozenset[str]:
+    """A status filter as the index holds it: one status, several, or none (''/None/empty: any status)."""
+    names = frozenset((wanted,) if isinstance(wanted, str) else wanted or ()) - {""}
+    return frozenset() if names == {EVERY_STATUS_BUT} else names
+
+
+def status_passes(status: str, wanted: frozenset[str]) -> bool:
+    return not wanted or (status in wanted) is not (EVERY_STATUS_BUT in wanted)
 
 
 @dataclass(frozen=True)
@@ -249,9 +262,13 @@ class TicketIndex:
         """Kept as rows change: the title and the count label ask after every keystroke."""
         return self._unread
 
+    def holds(self, number: int) -> bool:
+        """Whether ``number`` is in the list at all, shown or hidden by the filter."""
+        return number in self._all
+
     def matches(self, row: TicketRow, wanted: Filter | None = None) -> bool:
         text, status, priority, who = self._filter if wanted is None else wanted
-        return (not status or row.status == status) and (not priority or row.priority == priority) \
+        return status_passes(row.status, status) and (not priority or row.priority == priority) \
             and (not who or (not row.assignee if who == UNASSIGNED else who in row.people)) \
             and (not text or text in row.search)
 
@@ -283,9 +300,11 @@ class TicketIndex:
         self._use_order(key, order)
         return RESET
 
-    def set_filter(self, text: str = "", status: str = "", priority: str = "", person: str = "") -> Update:
-        """``person``: only the tickets created or answered by this e-mail (``store.person`` form)."""
-        self._filter = (text.strip().casefold(), status or "", priority or "", person or "")
+    def set_filter(self, text: str = "", status: str | Iterable[str] = "", priority: str = "",
+                   person: str = "") -> Update:
+        """``status``: one status or several (see ``Filter``: ``NOT_CLOSED``, say); ``person``: only the tickets
+        created or answered by this e-mail (``store.person`` form)."""
+        self._filter = (text.strip().casefold(), statuses(status), priority or "", person or "")
         self._shown = self._result(self._filter)
         return RESET
 
@@ -602,7 +621,8 @@ class TicketIndex:
                 best = result
         return best if best is not None else self._result(("", *others))
 
-    def _narrow(self, within: _Seq, text: str = "", status: str = "", priority: str = "", who: str = "") -> _Seq:
+    def _narrow(self, within: _Seq, text: str = "", status: frozenset[str] = frozenset(), priority: str = "",
+                who: str = "") -> _Seq:
         """The rows of ``within`` that pass, scanned in C-level loops (no Python code per row)."""
         texts, positions = within.search_texts(), within.plain()
         tests: list[Iterator[bool]] = []
@@ -611,7 +631,8 @@ class TicketIndex:
         if status or priority or who:
             rows = list(map(self.base.__getitem__, positions))
             if status:
-                tests.append(map(eq, map(_STATUS, rows), repeat(status)))
+                inside = map(status.__contains__, map(_STATUS, rows))
+                tests.append(map(not_, inside) if EVERY_STATUS_BUT in status else inside)
             if priority:
                 tests.append(map(eq, map(_PRIORITY, rows), repeat(priority)))
             if who == UNASSIGNED:

@@ -134,7 +134,9 @@ def test_a_version_1_database_is_migrated_keeping_its_tickets(tmp_path):
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    with contextlib.closing(LocalStore(path)) as again:
+        assert "it jams." in again.row("sandbox", 1001).search  # made again from the snapshot
 
 
 # ------------------------------------------------ a local database that cannot be opened is moved aside
@@ -331,6 +333,47 @@ def test_a_version_4_database_learns_its_reply_authors_from_the_stored_snapshots
             1001: " c@example.com ", 1002: "", 1003: ""}
     finally:
         store.close()
+
+
+def test_the_search_text_holds_the_latest_replies_newest_first_up_to_the_cap(store, monkeypatch):
+    monkeypatch.setattr("gui.store.REPLY_SEARCH_CHARS", 45)
+    thread = [Reply(text, "c@example.com", "Cara", "Client", datetime(2026, 1, 1, 9, i, tzinfo=UTC))
+              for i, text in enumerate(["Oldest words: FLOPPY", "Middle one: Toner", "Newest: Restart the DOCK"])]
+    store.save_snapshot("sandbox", replace(ticket(), replies=thread), seen=True)
+    search = store.row("sandbox", 1001).search
+    assert "restart the dock" in search and "middle one: toner" in search  # casefolded, like the rest
+    assert "floppy" not in search  # beyond the 45 characters of the newest replies
+    assert search.count("newest") == 1
+
+
+def test_a_version_7_database_finds_reply_text_after_its_migration_batch_by_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr("gui.store.MIGRATION_BATCH", 2)
+    path = tmp_path / "v7.sqlite3"
+    with contextlib.closing(LocalStore(path)) as first:
+        for number in range(1001, 1006):
+            first.save_snapshot("sandbox", replace(ticket(number, replies=1), replies=[
+                Reply(f"Word{number} in a reply", "c@example.com", "Cara", "Client")]), seen=True)
+    with sqlite3.connect(path) as db:  # as version 7 stored them: no reply text in search
+        db.execute("UPDATE ticket SET search = number || ' printer jam'")
+        db.execute("UPDATE ticket SET snapshot='not json' WHERE number=1005")
+        db.execute("PRAGMA user_version=7")
+    with contextlib.closing(LocalStore(path)) as store:
+        searches = {row.number: row.search for row in store.tickets("sandbox")}
+    assert all(f"word{n} in a reply" in searches[n] for n in range(1001, 1005))
+    assert searches[1005] == "1005 printer jam"  # a snapshot that cannot be read keeps what it had
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
+
+
+def test_a_ticket_without_a_reply_is_as_new_as_when_the_desk_first_saw_it(store):
+    store.save_snapshot("sandbox", ticket(1001), seen=True)
+    store.save_snapshot("sandbox", ticket(1002, replies=1), seen=True)
+    rows = {row.number: row for row in store.tickets("sandbox")}
+    assert rows[1001].last_activity == store.first_seen("sandbox", 1001) and rows[1001].first_seen
+    assert rows[1002].last_activity == "2026-01-01T09:00:00+00:00" and not rows[1002].first_seen
+    assert store.row("sandbox", 1001) == rows[1001]
+    newest_first = store.requester_tickets("sandbox", "c@example.com", exclude=0)
+    assert [row.number for row in newest_first] == [1001, 1002]
 
 
 def test_the_journal_keeps_about_the_newest_settled_entries_and_every_unsettled_one(store, monkeypatch):

@@ -16,6 +16,8 @@ from gui.ticket_index import (
     _SORT_KEYS,
     ACTIVITY,
     COLUMNS,
+    EVERY_STATUS_BUT,
+    NOT_CLOSED,
     NOTHING,
     NUMBER,
     PRIORITY,
@@ -51,12 +53,21 @@ def shown(index: TicketIndex) -> list[int]:
     return [index.number_at(i) for i in range(index.shown_count())]
 
 
-def expected(rows: dict[int, TicketRow], column: int, descending: bool, text: str = "", status: str = "",
-             priority: str = "") -> list[int]:
+def status_wanted(status: str, wanted: str | frozenset[str]) -> bool:
+    """The specification of a status filter: any (''), one status, several, or every status but some."""
+    if isinstance(wanted, str):
+        return not wanted or status == wanted
+    if EVERY_STATUS_BUT in wanted:
+        return status not in wanted - {EVERY_STATUS_BUT}
+    return not wanted or status in wanted
+
+
+def expected(rows: dict[int, TicketRow], column: int, descending: bool, text: str = "",
+             status: str | frozenset[str] = "", priority: str = "") -> list[int]:
     """The specification: a plain sort of every row (ties in arrival order) and a plain scan."""
     ordered = sorted(rows.values(), key=_SORT_KEYS[column], reverse=descending)
     text = text.strip().casefold()
-    return [r.number for r in ordered if text in r.search and (not status or r.status == status)
+    return [r.number for r in ordered if text in r.search and status_wanted(r.status, status)
             and (not priority or r.priority == priority)]
 
 
@@ -81,11 +92,31 @@ def test_a_filter_shows_the_rows_whose_text_status_and_priority_match_in_the_sor
     index.set_rows(rows)
     data = {r.number: r for r in rows}
     for text, status, priority in [("boot", "", ""), ("  BOOT ", "OPEN", ""), ("", "", "HIGH"), ("", "ODD", "LOW"),
-                                   ("b@x", "CLOSED", "NORMAL"), ("no such text", "", "")]:
+                                   ("b@x", "CLOSED", "NORMAL"), ("", NOT_CLOSED, ""), ("boot", NOT_CLOSED, "LOW"),
+                                   ("", frozenset({"OPEN", "ODD"}), ""), ("o", frozenset({"REVIEW"}), "HIGH"),
+                                   ("no such text", "", "")]:
         assert index.set_filter(text, status, priority) == RESET
         assert shown(index) == expected(data, ACTIVITY, True, text, status, priority), (text, status, priority)
-    assert index.filter() == ("no such text", "", "", "")
+    assert index.filter() == ("no such text", frozenset(), "", "")
     assert index.total() == 200
+
+
+def test_not_closed_shows_every_status_but_closed_even_one_the_app_does_not_know():
+    rows = [make(1, status="OPEN"), make(2, status="CLOSED"), make(3, status="ESCALATED"), make(4, status="")]
+    index = TicketIndex()
+    index.set_rows(rows)
+    index.sort(NUMBER, False)
+    index.set_filter(status=NOT_CLOSED)
+    assert shown(index) == [1, 3, 4]
+    index.set_filter(status=["OPEN", "CLOSED"])
+    assert shown(index) == [1, 2]
+    index.upsert(rows[0]._replace(status="CLOSED"))
+    index.upsert(rows[2]._replace(status="OPEN"))
+    assert shown(index) == [1, 2, 3]
+    index.set_filter(status=NOT_CLOSED)
+    assert shown(index) == [3, 4]
+    index.set_filter(status=frozenset({EVERY_STATUS_BUT}))  # every status but none: any
+    assert shown(index) == [1, 2, 3, 4] and index.filter()[1] == frozenset()
 
 
 def test_mine_shows_the_rows_that_name_the_agent_whole_with_any_filter_and_follows_changes():
@@ -328,7 +359,8 @@ def test_any_mix_of_changes_sorts_filters_and_idle_steps_shows_what_a_plain_sort
             index.sort(column, descending)
         elif action < 0.4:
             text = rng.choice(["", text + rng.choice("bo tswi"), text[:-1], "boot", "wifi", "1"])
-            status, priority = rng.choice([(status, priority)] * 3 + [("OPEN", ""), ("", "HIGH"), ("", "")])
+            status, priority = rng.choice([(status, priority)] * 3 + [("OPEN", ""), ("", "HIGH"), ("", ""), (
+                NOT_CLOSED, ""), (frozenset({"OPEN", "ODD"}), "LOW")])
             index.set_filter(text, status, priority)
         elif action < 0.75:
             row = data[rng.choice(list(data))]

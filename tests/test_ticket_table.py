@@ -8,8 +8,19 @@ from PySide6.QtCore import Qt
 
 from gui import ticket_index
 from gui.models import ticket_table
-from gui.models.ticket_table import _SORT_KEYS, HEADERS, NUMBER, REPLIES, SUBJECT, TicketTableModel
+from gui.models.ticket_table import (
+    _SORT_KEYS,
+    ACTIVITY,
+    HEADERS,
+    NUMBER,
+    REPLIES,
+    REQUESTER,
+    SUBJECT,
+    TicketTableModel,
+)
 from gui.store import TicketRow
+from gui.ticket_index import NOT_CLOSED
+from tests.test_ticket_index import status_wanted
 
 WORDS = ["printer", "office", "outlook", "password", "wifi", "battery", "boot", "screen", "keyboard"]
 
@@ -55,11 +66,11 @@ def test_an_update_while_filtered_is_placed_by_the_current_sort(qapp):
     assert 1000 in shown(model)
 
 
-def reference(data: dict[int, TicketRow], column: int, order: Qt.SortOrder, text: str, status: str,
-              priority: str) -> list[int]:
+def reference(data: dict[int, TicketRow], column: int, order: Qt.SortOrder, text: str,
+              status: str | frozenset[str], priority: str) -> list[int]:
     """The list as a plain sort and scan of every row gives it: the specification the fast paths must meet."""
     ordered = sorted(data.values(), key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
-    return [r.number for r in ordered if text in r.search and (not status or r.status == status)
+    return [r.number for r in ordered if text in r.search and status_wanted(r.status, status)
             and (not priority or r.priority == priority)]
 
 
@@ -82,7 +93,8 @@ def test_any_mix_of_sorting_filtering_and_changes_shows_what_a_plain_sort_and_sc
             model.sort(column, order)
         elif action < 0.55:
             text = rng.choice(["", text + rng.choice("bo ts"), text[:-1], "boot", "line", "10"])
-            status, priority = rng.choice([(status, priority)] * 3 + [("OPEN", ""), ("", "HIGH"), ("", "")])
+            status, priority = rng.choice([(status, priority)] * 3 + [("OPEN", ""), ("", "HIGH"), ("", ""), (
+                NOT_CLOSED, ""), (frozenset({"OPEN", "REVIEW"}), "")])
             model.set_filter(text, status, priority)
         elif action < 0.9:
             row = data[rng.choice(list(data))]
@@ -199,3 +211,29 @@ def test_a_model_with_idle_work_owns_no_running_timer_and_may_go_away_before_it_
     for _ in range(100):
         qapp.processEvents()
     assert not other.ticket_index.has_work()  # the other model's idle work went on to the end
+
+
+def test_a_ticket_without_a_reply_shows_when_the_desk_first_saw_it_in_italics_and_sorts_by_it(qapp):
+    model = TicketTableModel()
+    model.set_rows([rows(1)[0]._replace(number=1, last_activity="2026-01-05T10:00:00+00:00"),
+                    rows(1)[0]._replace(number=2, last_activity="2026-01-09T10:00:00+00:00", first_seen=True),
+                    rows(1)[0]._replace(number=3, last_activity="2026-01-07T10:00:00+00:00")])
+    model.sort(ACTIVITY, Qt.SortOrder.DescendingOrder)
+    assert shown(model) == [2, 3, 1]  # newest first: the new ticket on top, not at the bottom
+    new, replied = model.index(0, ACTIVITY), model.index(1, ACTIVITY)
+    assert new.data() and new.data() == ticket_table.local_time("2026-01-09T10:00:00+00:00")
+    assert new.data(Qt.ItemDataRole.FontRole).italic() and replied.data(Qt.ItemDataRole.FontRole) is None
+    assert "first seen by this desk" in new.data(Qt.ItemDataRole.ToolTipRole)
+    assert "first seen" not in replied.data(Qt.ItemDataRole.ToolTipRole)
+    assert "first seen by this desk" in new.data(Qt.ItemDataRole.AccessibleTextRole)
+
+
+def test_subject_and_requester_tooltips_hold_the_whole_text_the_cell_cuts(qapp):
+    subject = "Docking station " + "flickers " * 60 + "END"
+    model = TicketTableModel()
+    model.set_rows([rows(1)[0]._replace(subject=subject, requester="Maria <b>Garcia</b>",
+                                        email="maria.garcia@example.com")])
+    assert len(model.index(0, SUBJECT).data()) == 300
+    assert model.index(0, SUBJECT).data(Qt.ItemDataRole.ToolTipRole) == f"<p>{subject}</p>"
+    assert model.index(0, REQUESTER).data(Qt.ItemDataRole.ToolTipRole) == \
+        "<p>Maria &lt;b&gt;Garcia&lt;/b&gt; &lt;maria.garcia@example.com&gt;</p>"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import shiboken6
@@ -52,13 +52,13 @@ from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
     Update,
     sorted_in_advance,
 )
-from ..time_text import local_time
+from ..time_text import local_time, when
 
 HEADERS = ("", "#", "Subject", "Requester", "Status", "Priority", "Replies", "Last activity")
 HEADER_TIPS = (
     "Unread: changed on the server since you last looked",
     "Ticket number", "Subject", "Name and e-mail of the requester", "Status", "Priority",
-    "Number of replies", "Time of the latest reply",
+    "Number of replies", "Time of the latest reply (in italics: when this desk first saw a ticket without one)",
 )
 
 NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's ticket number (int)
@@ -76,12 +76,14 @@ _DISPLAY, _TOOLTIP, _FONT, _ALIGNMENT, _FOREGROUND, _ACCESSIBLE = (int(role) for
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-def _requester(row: TicketRow) -> str:
+def _requester(row: TicketRow, limit: int | None = None) -> str:
     shown = f"{row.requester} <{row.email}>" if row.email and row.requester != row.email else row.requester
-    return single_line(shown[:CELL_CHARS])
+    return single_line(shown[:limit or CELL_CHARS])
 
 
 CELL_CHARS = 300  # a cell shows no more; server text beyond it is never laid out per paint
+TIP_CHARS = 2_000  # a tooltip shows the whole of any sensible subject or requester, and no more
+FIRST_SEEN_TIP = "first seen by this desk (no reply yet)"
 
 
 _SHOWN: tuple[Callable[[TicketRow], str], ...] = (  # each column's text, by column
@@ -110,6 +112,10 @@ class TicketTableModel(QAbstractTableModel):
         self._base, self._shown = self.ticket_index.view()
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._bold_italic = QFont(self._bold)
+        self._bold_italic.setItalic(True)
         self._colours: dict[tuple[str, bool], QColor] = {}
         self._replying: dict[int, str] = {}  # team mode: ticket -> the colleagues writing a reply to it now
 
@@ -150,7 +156,10 @@ class TicketTableModel(QAbstractTableModel):
         return _SHOWN[index.column()](row)
 
     def _font(self, index: QModelIndex | QPersistentModelIndex) -> QFont | None:
-        return self._bold if self._base[self._shown[index.row()]].unread else None
+        row = self._base[self._shown[index.row()]]
+        if index.column() == ACTIVITY and row.first_seen:
+            return self._bold_italic if row.unread else self._italic
+        return self._bold if row.unread else None
 
     def _alignment(self, index: QModelIndex | QPersistentModelIndex) -> int | None:
         return _RIGHT if index.column() in (NUMBER, REPLIES) else None
@@ -169,15 +178,29 @@ class TicketTableModel(QAbstractTableModel):
         row, column = self._row(index), index.column()
         if column == UNREAD:
             return "Unread: changed since you last looked" if row.unread else "Read"
+        if column == SUBJECT:
+            shown = single_line(row.subject[:TIP_CHARS])
+        elif column == REQUESTER:
+            shown = _requester(row, TIP_CHARS)
+        elif column == ACTIVITY:
+            shown = when(row.last_activity) if row.last_activity else "No reply yet"
+            if row.first_seen:
+                shown += ": " + FIRST_SEEN_TIP
+        else:
+            shown = _SHOWN[column](row)
         # Qt renders a tooltip that looks like markup as rich text: escape server text.
-        tip = "<p>" + html.escape(_SHOWN[column](row)) + "</p>"
+        tip = "<p>" + html.escape(shown) + "</p>"
         if column == SUBJECT and row.number in self._replying:
             tip = f"<p>{html.escape(self._replying[row.number])} replying now</p>" + tip
         return tip
 
     def _accessible(self, index: QModelIndex | QPersistentModelIndex) -> str:
         row, column = self._row(index), index.column()
-        return "unread" if column == UNREAD and row.unread else _SHOWN[column](row)
+        if column == UNREAD and row.unread:
+            return "unread"
+        if column == ACTIVITY and row.first_seen:
+            return f"{_SHOWN[column](row)}, {FIRST_SEEN_TIP}"
+        return _SHOWN[column](row)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._show(self.ticket_index.sort(column, order == Qt.SortOrder.DescendingOrder))
@@ -210,8 +233,14 @@ class TicketTableModel(QAbstractTableModel):
                 cell = self.index(row, SUBJECT)
                 self.dataChanged.emit(cell, cell)
 
-    def set_filter(self, text: str = "", status: str = "", priority: str = "", person: str = "") -> None:
+    def set_filter(self, text: str = "", status: str | Iterable[str] = "", priority: str = "",
+                   person: str = "") -> None:
+        """``status``: one status or several (``ticket_index.NOT_CLOSED``, say)."""
         self._show(self.ticket_index.set_filter(text, status, priority, person))
+
+    def holds(self, number: int) -> bool:
+        """Whether ``number`` is in the list, shown or hidden by the filter."""
+        return self.ticket_index.holds(number)
 
     def row_of(self, number: int) -> int | None:
         return self.ticket_index.row_of(number)
