@@ -1,16 +1,20 @@
-"""The ticket list pane: a filter bar over a table of the tickets this workstation tracks."""
+"""The ticket list pane: a filter bar over a table of the tickets this workstation tracks.
+
+What the agent typed or chose in the filter bar changes only when the agent changes it (Esc, the clear
+button): a ticket opened, filed or updated while the filter hides it stays hidden, and the count line
+says that the open ticket is hidden by the filter.
+"""
 
 from __future__ import annotations
 
 import re
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -18,21 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api import Priority, Status
-from ..models.ticket_table import (
-    ACTIVITY,
-    NUMBER,
-    NUMBER_ROLE,
-    PRIORITY,
-    REPLIES,
-    REQUESTER,
-    STATUS,
-    SUBJECT,
-    UNREAD,
-    TicketTableModel,
-)
+from ..api import Priority
+from ..models.ticket_table import ACTIVITY, NUMBER_ROLE, TicketTableModel
 from ..store import person
 from ..ticket_index import UNASSIGNED
+from .status_filter import StatusFilter
+from .ticket_columns import attach
 
 
 class TicketListPane(QWidget):
@@ -60,12 +55,7 @@ class TicketListPane(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter tickets")
         self.filter_edit.setToolTip("Show only tickets containing this text (Ctrl+F)")
-        self.status_box = QComboBox()
-        self.status_box.addItem("Any status", "")
-        for status in Status:
-            self.status_box.addItem(status.value.replace("_", " ").title(), status.value)
-        self.status_box.setAccessibleName("Status filter")
-        self.status_box.setToolTip("Show only tickets with this status")
+        self.status_box = StatusFilter()
         self.priority_box = QComboBox()
         self.priority_box.addItem("Any priority", "")
         for priority in Priority:
@@ -73,8 +63,9 @@ class TicketListPane(QWidget):
         self.priority_box.setAccessibleName("Priority filter")
         self.priority_box.setToolTip("Show only tickets with this priority")
 
-        self.table = QTableView()
+        self.table = _TicketTable()
         self.table.setModel(model)
+        self.columns = attach(self.table)  # widths from content; Subject never collapses
         self.table.setAccessibleName("Tickets")
         self.table.setToolTip("Tickets tracked on this workstation (J/K or Ctrl+Down/Up to move)")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -84,16 +75,8 @@ class TicketListPane(QWidget):
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(UNREAD, QHeaderView.ResizeMode.Fixed)
-        em = self.fontMetrics().horizontalAdvance("M")
-        for column, width in ((UNREAD, 2), (NUMBER, 7.5), (REQUESTER, 13), (STATUS, 9), (PRIORITY, 5.5),
-                              (REPLIES, 4.5), (ACTIVITY, 11)):
-            header.resizeSection(column, int(width * em))
-        header.setSortIndicator(ACTIVITY, Qt.SortOrder.DescendingOrder)
-        header.setHighlightSections(False)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.columns.setSortIndicator(ACTIVITY, Qt.SortOrder.DescendingOrder)
         self.table.installEventFilter(self)
         self.table.setTabKeyNavigation(False)  # Tab leaves the list instead of walking its cells
         self.filter_edit.installEventFilter(self)
@@ -118,7 +101,7 @@ class TicketListPane(QWidget):
         self._debounce.timeout.connect(self._apply_filter)
         self.filter_edit.textChanged.connect(self._debounce.start)
         self.view_box.currentIndexChanged.connect(self._apply_filter)
-        self.status_box.currentIndexChanged.connect(self._apply_filter)
+        self.status_box.changed.connect(self._apply_filter)
         self.priority_box.currentIndexChanged.connect(self._apply_filter)
 
         self._open: int | None = None  # the ticket the detail pane shows: the highlighted row
@@ -135,25 +118,25 @@ class TicketListPane(QWidget):
         return self._open
 
     def select(self, number: int) -> bool:
-        """Opens ``number`` as if the agent clicked it (clearing filters that hide it); False if not listed."""
-        if self.model.row_of(number) is None and self.model.total():
-            self.clear_filters()
-        if self.model.row_of(number) is None:
+        """Opens ``number`` as if the agent clicked it, shown or hidden by the filter (which stays as the agent
+        left it); False if it is not listed at all."""
+        if not self.model.holds(number):
             return False
         self.ticket_chosen.emit(number)
         return True
 
     def reveal(self, number: int) -> None:
-        """Clears the filters if they hide ``number`` (or a ticket about to join the list)."""
-        if self.model.row_of(number) is None and self.model.rowCount() < self.model.total():
-            self.clear_filters()
+        """Scrolls to ``number``'s row; when the filter hides it the count line says so (the filter stays)."""
+        if self._open == number:
             self._restore_selection(scroll=True)
+        self.show_count()
 
     @Slot(object)
     def follow(self, number: int | None) -> None:
         """The open ticket changed: highlight its row (without choosing it again), or nothing."""
         self._open = number
         self._restore_selection(scroll=True)
+        self.show_count()
 
     def set_team(self, in_team: bool) -> None:
         """Assignment lives in the team's registry: without a team there is no "Unassigned" view."""
@@ -178,10 +161,14 @@ class TicketListPane(QWidget):
             self._apply_filter()
 
     def clear_filters(self) -> None:
-        for box in (self.view_box, self.status_box, self.priority_box):
+        """Every ticket shown again: only ever at the agent's asking."""
+        for box in (self.view_box, self.priority_box):
             box.blockSignals(True)
             box.setCurrentIndex(0)
             box.blockSignals(False)
+        self.status_box.blockSignals(True)
+        self.status_box.set_wanted("")
+        self.status_box.blockSignals(False)
         self.filter_edit.blockSignals(True)
         self.filter_edit.clear()
         self.filter_edit.blockSignals(False)
@@ -214,8 +201,9 @@ class TicketListPane(QWidget):
                 self.move(+1 if event.key() == Qt.Key.Key_J else -1)
                 return True
             if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_R):
-                index = self.table.currentIndex()
-                number = index.data(NUMBER_ROLE) if index.isValid() else self._open
+                index = self.table.currentIndex()  # not highlighted (the open one hidden): the open one
+                chosen = index.isValid() and self.table.selectionModel().isRowSelected(index.row())
+                number = index.data(NUMBER_ROLE) if chosen else self._open
                 if number is not None:
                     if number != self._open:
                         self.ticket_chosen.emit(number)
@@ -233,7 +221,7 @@ class TicketListPane(QWidget):
     @Slot()
     def _apply_filter(self) -> None:
         text = self.filter_edit.text()
-        self.model.set_filter(phone_digits_query(text) or text, self.status_box.currentData(),
+        self.model.set_filter(phone_digits_query(text) or text, self.status_box.wanted(),
                               self.priority_box.currentData(), self._person())
         self.searched.emit(text)
 
@@ -266,7 +254,10 @@ class TicketListPane(QWidget):
         unread = self.model.unread_count()
         noun = "ticket" if total == 1 else "tickets"
         text = f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"
-        self.count_label.setText(text + (f" · {unread} unread" if unread else ""))
+        text += f" · {unread} unread" if unread else ""
+        if self._open is not None and self.model.row_of(self._open) is None and self.model.holds(self._open):
+            text += f" · #{self._open} is open, hidden by the filter"
+        self.count_label.setText(text)
 
     @Slot()
     def _current_changed(self) -> None:
@@ -274,6 +265,22 @@ class TicketListPane(QWidget):
         number = index.data(NUMBER_ROLE) if index.isValid() else None
         if number is not None and number != self._open:
             self.ticket_chosen.emit(number)
+
+
+class _TicketTable(QTableView):
+    """Focus coming to the list (Esc from the ticket, Ctrl+Down) chooses no ticket: where no row is current
+    (the open ticket is hidden by the filter) Qt makes the first row current, which would open it."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        selection = self.selectionModel()
+        quiet = selection is not None and not self.currentIndex().isValid()
+        if quiet:
+            selection.blockSignals(True)
+        try:
+            super().focusInEvent(event)
+        finally:
+            if quiet:
+                selection.blockSignals(False)
 
 
 ALL, MINE, UNASSIGNED_VIEW = "all", "mine", "unassigned"
