@@ -7,15 +7,20 @@
 
 Steps: icons from the SVG (make_icons.py), PyInstaller with togadesk.spec, then the app's own
 ``--smoke-test`` run from the build: offscreen, a temporary data folder, the built-in sandbox, one
-signed round trip. The build fails if the smoke test fails, prints anything on stderr, or finds other
-keyring backends than this Python does. On Linux a .desktop file pointing at the build is written next
-to it. The size and the largest parts are printed at the end.
+signed round trip; again on the desktop's own platform plugin (X11 under Xvfb on Linux, the Windows
+and Cocoa plugins on Windows and macOS). The build fails if a smoke test fails, prints anything on
+stderr, finds other keyring backends than this Python does (on Windows and macOS: does not keep
+secrets in Credential Manager or the Keychain), or the bundle lacks a file the app needs at run time
+(the platform plugin, the icon, the spelling dictionaries, keyring's entry points). On Linux a
+.desktop file pointing at the build is written next to it. The size and the largest parts are
+printed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -32,6 +37,11 @@ from make_icons import make_icons  # noqa: E402
 
 NAME = "togadesk-agent"
 SMOKE_TIMEOUT_S = 120
+# The Qt platform plugin the agents' desktops use, besides offscreen: the build's smoke test runs on it too.
+NATIVE_PLATFORM = {"win32": "windows", "darwin": "cocoa"}
+# The keyring backend the packaged app must find and use on each system (its secrets' only home there).
+OS_KEYRING = {"win32": ("keyring.backends.Windows.WinVaultKeyring", "Windows WinVaultKeyring"),
+              "darwin": ("keyring.backends.macOS.Keyring", "macOS Keyring")}
 
 
 def executable(onefile: bool) -> Path:
@@ -120,7 +130,40 @@ def smoke_test(target: Path, platform: str = "offscreen") -> list[str]:
     expected = f"keyring in use: {secrets.backend_name()} (usable: {secrets.keyring_usable()})"
     if expected not in lines:  # e.g. none usable here: the build must fall back the same way
         problems.append(f"the build chose another keyring than this Python does ({expected})")
+    return problems + keyring_problems(lines)
+
+
+def keyring_problems(lines: list[str], platform: str = sys.platform) -> list[str]:
+    """On Windows and macOS the build must load and use the system's own store (Credential Manager, Keychain)."""
+    if platform not in OS_KEYRING:
+        return []
+    backend, name = OS_KEYRING[platform]
+    loaded = next((line for line in lines if line.startswith("keyring backends: ")), "")
+    problems = []
+    if backend not in loaded.removeprefix("keyring backends: ").split(", "):
+        problems.append(f"the build does not load {backend}")
+    if f"keyring in use: {name} (usable: True)" not in lines:
+        problems.append(f"the build does not keep secrets in {name}")
     return problems
+
+
+def bundle_problems(target: Path, onefile: bool, platform: str = sys.platform) -> list[str]:
+    """Files the packaged app needs at run time that a spec change could leave out: the platform plugin the
+    desktop uses, the icon, the spelling dictionaries, keyring's entry points (how it finds its backends)."""
+    if onefile:
+        return []  # packed inside the executable; the smoke test is the check
+    root = target.parent.parent if platform == "darwin" else target.parent
+    files = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file() or path.is_symlink()}
+    wanted = {
+        "the Qt platform plugin for this desktop": {"win32": r"PySide6/plugins/platforms/qwindows\.dll$",
+                                                     "darwin": r"PySide6/Qt/plugins/platforms/libqcocoa\.dylib$"}
+        .get(platform, r"PySide6/Qt/plugins/platforms/libqxcb\.so$"),
+        "the app icon": r"resources/icons/togadesk\.svg$",
+        "the English spelling dictionary": r"spellchecker/resources/en\.json\.gz$",
+        "keyring's entry points": r"keyring-[^/]+\.dist-info/entry_points\.txt$",
+    }
+    return [f"the bundle lacks {what} ({pattern})" for what, pattern in wanted.items()
+            if not any(re.search(pattern, name) for name in files)]
 
 
 def bare_window() -> Path:
@@ -170,14 +213,17 @@ def main() -> int:
     target = build(args.onefile, full_icu=args.full_icu)
     print(f"built: {target}")
     size_report(target, args.onefile)
+    problems = bundle_problems(target, args.onefile)
     if not args.no_smoke:
-        problems = smoke_test(target)
+        problems += smoke_test(target)
         if sys.platform.startswith("linux"):
             problems += smoke_test(target, "xcb")
-        for problem in problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
-        if problems:
-            return 1
+        elif sys.platform in NATIVE_PLATFORM:
+            problems += smoke_test(target, NATIVE_PLATFORM[sys.platform])
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    if problems:
+        return 1
     if args.startup:
         bare = bare_window()
         runs = args.startup

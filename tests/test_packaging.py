@@ -137,3 +137,96 @@ def test_from_source_the_library_path_is_left_alone(monkeypatch):
     environ = {"LD_LIBRARY_PATH": "/usr/local/lib"}
     main.restore_library_path(environ)
     assert environ == {"LD_LIBRARY_PATH": "/usr/local/lib"}
+
+
+def load_build_script():
+    """packaging/build.py as a module of its own name (a ``build`` folder may sit at the repository root)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("togadesk_build", ROOT / "packaging" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def dropped_by_the_spec():
+    """The spec's DROPPED patterns, read from its source (the spec itself only runs inside PyInstaller)."""
+    import ast
+    import re
+
+    tree = ast.parse((ROOT / "packaging" / "togadesk.spec").read_text(encoding="utf-8"))
+    (patterns,) = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                   and any(getattr(target, "id", "") == "DROPPED" for target in node.targets)]
+    return re.compile("|".join(patterns))
+
+
+@pytest.mark.parametrize("path", [
+    "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqwayland-generic.so",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so", "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.dylib", "PySide6/plugins/platforms/qwindows.dll",
+    "PySide6/Qt/plugins/networkinformation/libqnetworkmanager.so",
+    "PySide6/Qt/plugins/networkinformation/libqapplenetworkinformation.dylib",
+    "PySide6/plugins/networkinformation/qnetworklistmanager.dll", "PySide6/Qt/plugins/imageformats/libqsvg.dylib",
+])
+def test_the_spec_keeps_the_platform_plugin_and_network_status_of_every_desktop(path):
+    """Without libqcocoa the macOS app starts only offscreen: its smoke test passed while no window could open."""
+    assert not dropped_by_the_spec().search(path)
+
+
+@pytest.mark.parametrize("path", [
+    "PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/plugins/platforms/libqminimal.dylib",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so", "PySide6/Qt/plugins/tls/libqopensslbackend.dylib",
+    "PySide6/Qt/plugins/imageformats/libqwebp.dylib",
+])
+def test_the_spec_drops_what_no_desktop_uses(path):
+    assert dropped_by_the_spec().search(path)
+
+
+KEYRING_LINES = {
+    "win32": ["keyring backends: keyring.backends.SecretService.Keyring, keyring.backends.Windows.WinVaultKeyring",
+              "keyring in use: Windows WinVaultKeyring (usable: True)"],
+    "darwin": ["keyring backends: keyring.backends.macOS.Keyring, keyring.backends.fail.Keyring",
+               "keyring in use: macOS Keyring (usable: True)"],
+}
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_on_windows_and_macos_the_build_must_keep_secrets_in_the_systems_own_store(platform):
+    build = load_build_script()
+    assert build.keyring_problems(KEYRING_LINES[platform], platform) == []
+    fell_back = ["keyring backends: keyring.backends.fail.Keyring", "keyring in use: fail Keyring (usable: False)"]
+    backend, name = build.OS_KEYRING[platform]
+    assert build.keyring_problems(fell_back, platform) == [f"the build does not load {backend}",
+                                                           f"the build does not keep secrets in {name}"]
+
+
+def test_on_linux_the_keyring_the_build_uses_is_whatever_this_python_uses():
+    assert load_build_script().keyring_problems(["keyring in use: fail Keyring (usable: False)"], "linux") == []
+
+
+BUNDLES = {
+    "linux": ("togadesk-agent/togadesk-agent", "togadesk-agent/_internal",
+              "PySide6/Qt/plugins/platforms/libqxcb.so"),
+    "win32": ("togadesk-agent/togadesk-agent.exe", "togadesk-agent/_internal",
+              "PySide6/plugins/platforms/qwindows.dll"),
+    "darwin": ("TOGaDesk Agent.app/Contents/MacOS/togadesk-agent", "TOGaDesk Agent.app/Contents/Frameworks",
+               "PySide6/Qt/plugins/platforms/libqcocoa.dylib"),
+}
+
+
+@pytest.mark.parametrize("platform", list(BUNDLES))
+def test_a_bundle_without_a_file_the_app_needs_at_run_time_fails_the_build(tmp_path, platform):
+    build = load_build_script()
+    executable, internal, plugin = BUNDLES[platform]
+    for name in (executable, f"{internal}/{plugin}", f"{internal}/resources/icons/togadesk.svg",
+                 f"{internal}/spellchecker/resources/en.json.gz",
+                 f"{internal}/keyring-25.7.0.dist-info/entry_points.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    target = tmp_path / executable
+    assert build.bundle_problems(target, onefile=False, platform=platform) == []
+    (tmp_path / internal / plugin).unlink()
+    (tmp_path / internal / "spellchecker" / "resources" / "en.json.gz").unlink()
+    problems = build.bundle_problems(target, onefile=False, platform=platform)
+    assert [problem.split(" (")[0] for problem in problems] == [
+        "the bundle lacks the Qt platform plugin for this desktop", "the bundle lacks the English spelling dictionary"]
