@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .api import ApiError, Order, Reply, Ticket
+from .canned import PERSONAL, Template, TemplateError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 JOURNAL_KEPT = 5_000  # settled outbox entries kept for Help > What this desk sent (about the newest this many)
 # The list's filter looks in the replies too, the newest first, up to this many characters per ticket: the
 # list holds every ticket's search text in memory (and a copy per kept sort order), so at 100,000 tickets each
@@ -152,6 +153,17 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     """,
     # The filter finds reply text: each ticket's search text gains its latest replies.
     8: _search_from_snapshots,
+    # The agent's own canned replies (the team's are in the team database).
+    9: """
+    CREATE TABLE IF NOT EXISTS canned_reply (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        folded TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    """,
 }
 
 
@@ -514,6 +526,37 @@ class LocalStore:
             ).fetchone()
         return None if record is None else json.loads(record[0])
 
+    # ------------------------------------------------------------------ canned replies
+
+    def templates(self) -> list[Template]:
+        """The agent's own canned replies, by name."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, name, text, status FROM canned_reply ORDER BY folded, id").fetchall()
+        return [Template(name, text, status, PERSONAL, id_) for id_, name, text, status in rows]
+
+    def save_template(self, template: Template) -> Template:
+        """Adds (id 0) or replaces one; a name another has (whatever its case) is refused in words."""
+        template = template.checked()
+        values = (template.name, template.name.casefold(), template.text, template.status, _now())
+        with self._lock:
+            try:
+                if template.id:
+                    cursor = self._db.execute("UPDATE canned_reply SET name=?, folded=?, text=?, status=?,"
+                                              " updated_at=? WHERE id=?", (*values, template.id))
+                    if cursor.rowcount == 0:
+                        raise TemplateError(f"\u201c{template.name}\u201d is no longer stored here.")
+                    number = template.id
+                else:
+                    number = self._db.execute("INSERT INTO canned_reply (name, folded, text, status, updated_at)"
+                                              " VALUES (?, ?, ?, ?, ?)", values).lastrowid
+            except sqlite3.IntegrityError:
+                raise TemplateError(f"You already have a canned reply named \u201c{template.name}\u201d.") from None
+        return Template(template.name, template.text, template.status, PERSONAL, number)
+
+    def delete_template(self, template_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM canned_reply WHERE id=?", (template_id,))
+
     def delete_draft(self, env: str, kind: str, ticket_number: int) -> None:
         with self._lock:
             self._db.execute(
@@ -613,7 +656,7 @@ class LocalStore:
 # ------------------------------------------------------------ a database that cannot be opened
 
 BROKEN_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB: damage, unlike "locked" or "read-only"
-_SMALL_TABLES = ("draft", "removed", "team_cursor", "order_lookup", "diagnostic_sent")
+_SMALL_TABLES = ("draft", "removed", "team_cursor", "order_lookup", "diagnostic_sent", "canned_reply")
 
 
 def open_store(path: str | Path) -> tuple[LocalStore, str | None]:
