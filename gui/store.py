@@ -25,10 +25,11 @@ from .canned import PERSONAL, Template, TemplateError
 
 SCHEMA_VERSION = 9
 JOURNAL_KEPT = 5_000  # settled outbox entries kept for Help > What this desk sent (about the newest this many)
-# The list's filter looks in the replies too, the newest first, up to this many characters per ticket: the
-# list holds every ticket's search text in memory (and a copy per kept sort order), so at 100,000 tickets each
-# character here costs about 0.3 MB at most, and the agent looks for what was written lately.
-REPLY_SEARCH_CHARS = 2_000
+# The list's filter looks in the replies too, the newest first, up to this many characters per ticket. The list
+# holds every ticket's search text in memory (with a copy per kept sort order) and a keystroke may scan all of it
+# on the UI thread, so each character here costs a little on the slowest keystroke and in memory at 100,000
+# tickets; the cap bounds both for long threads, and the agent mostly looks for what was written lately.
+REPLY_SEARCH_CHARS = 500
 MIGRATION_BATCH = 500  # snapshots read and rewritten at a time by a migration that parses them
 
 
