@@ -49,16 +49,17 @@ def recorded(name: str) -> windows_sysinfo.WindowsReport:
     return parse(PowerShellRun(decode_text((DATA / name).read_bytes())[0], "", 0))
 
 
-def test_on_windows_the_collected_information_is_the_cim_parts_then_the_notes_then_the_suggestion():
+def test_on_windows_the_collected_information_is_the_suggestion_and_the_notes_then_the_cim_parts():
     info = windows_information(recorded("laptop-standard-user.out"))
-    assert list(info)[:3] == ["Win32_BIOS", "Win32_ComputerSystem", "Win32_OperatingSystem"]
-    assert list(info)[-2:] == ["Notes", "Windows11Upgrade"]
+    assert list(info)[:5] == ["Windows11Upgrade", "Notes", "Win32_BIOS", "Win32_ComputerSystem",
+                              "Win32_OperatingSystem"]
     assert "Win32_Tpm" not in info  # refused to a standard user: left out, and the note says why
     assert info["Notes"] == ["Win32_Tpm: left out, Windows lets only administrators read it (Access denied)."]
     assert info["Windows11Upgrade"]["Suggestion"] == "Yes"
     assert info["Windows11Upgrade"]["Reasons"][2] == "4 GB memory: meets: 8 GB in 1 module"
-    text = json.dumps(info, indent=2)  # what the dialog shows and sends
-    assert text.startswith('{\n  "Win32_BIOS": {\n    "BiosCharacteristics": [')
+    text = json.dumps(info, indent=2)  # what the dialog shows and sends: the suggestion at the top
+    assert text.startswith('{\n  "Windows11Upgrade": {\n    "Suggestion": "Yes",\n    "Reasons": [\n'
+                           '      "TPM 2.0: meets: Trusted Platform Module 2.0')
 
 
 def test_when_powershell_reads_nothing_what_python_sees_stands_in_and_the_suggestion_cannot_tell():

@@ -68,13 +68,13 @@ def collect() -> dict[str, Any]:
 
 
 def windows_information(report: WindowsReport) -> dict[str, Any]:
-    """A Windows computer's parts, then ``Notes`` (what is missing and why) and ``Windows11Upgrade`` (the
-    suggestion and its reasons; the agent still answers Yes or No). When PowerShell read nothing at all,
-    what Python itself can see stands in for the parts."""
-    info: dict[str, Any] = dict(report.parts) if any(report.parts.values()) else _portable()
+    """``Windows11Upgrade`` (the suggestion and its reasons; the agent still answers Yes or No) and ``Notes``
+    (what is missing and why) first, where the agent sees them on collecting, then the computer's parts.
+    When PowerShell read nothing at all, what Python itself can see stands in for the parts."""
+    info: dict[str, Any] = {"Windows11Upgrade": assess(report.parts).as_dict()}
     if report.notes:
         info["Notes"] = list(report.notes)
-    info["Windows11Upgrade"] = assess(report.parts).as_dict()
+    info.update(report.parts if any(report.parts.values()) else _portable())
     return info
 
 
