@@ -158,6 +158,9 @@ def test_esc_from_the_reply_box_of_a_ticket_the_filter_hides_goes_to_the_list_an
     desk.idle()
     assert desk.controller.current == hidden  # focus in the list picks no other ticket
     assert desk.window.list_pane.count_label.text().endswith(f"#{hidden} is open, hidden by the filter")
+    first = shown_numbers(desk.window)[0]
+    desk.qtbot.keyClick(table, Qt.Key.Key_Down)  # the agent's first move goes to the first ticket shown
+    desk.qtbot.waitUntil(lambda: desk.controller.current == first, timeout=WAIT)
 
 
 def test_a_ticket_filed_or_updated_while_the_filter_hides_it_leaves_the_filter_as_typed(desk, sandbox):

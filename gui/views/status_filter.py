@@ -2,9 +2,10 @@
 
 A combo box like its neighbours: choosing an entry (arrow keys, Return, a click on "Any status" or
 "Not closed") shows that one choice; in the open list each status has a check box, and a click on it or
-Space ticks it without closing the list, so several can be ticked. Ticking from "Not closed" starts from
-the statuses it shows. The box shows a summary ("Not closed", "Open", "3 statuses"); ``wanted()`` is the
-choice as ``ticket_index`` filters by it: empty for any, ``NOT_CLOSED``, or the statuses shown.
+Space ticks it without closing the list, so several can be ticked (each tick applies at once; Esc closes
+the list). Ticking from "Not closed" starts from the statuses it shows. The box shows a summary ("Not
+closed", "Open", "3 statuses"); ``wanted()`` is the choice as ``ticket_index`` filters by it: empty for
+any, ``NOT_CLOSED``, or the statuses shown.
 """
 
 from __future__ import annotations
@@ -124,10 +125,10 @@ class StatusFilter(QComboBox):
             entry = self.findData(next(iter(wanted))) if len(wanted) == 1 else -1
             self._summary = names[0] if len(names) == 1 else f"{len(names)} statuses"
             tip = "Only tickets that are " + " or ".join(names)
-        self.blockSignals(True)
+        blocked = self.blockSignals(True)
         self.setCurrentIndex(entry)
-        self.blockSignals(False)
-        self.setToolTip(f"{tip}. Choose one, or tick several in the list (click or Space)")
+        self.blockSignals(blocked)
+        self.setToolTip(f"{tip}. Choose one, or tick several in the list (a click or Space ticks, Esc closes)")
         self.setAccessibleDescription(tip)
         self.update()
 

@@ -268,19 +268,21 @@ class TicketListPane(QWidget):
 
 
 class _TicketTable(QTableView):
-    """Focus coming to the list (Esc from the ticket, Ctrl+Down) chooses no ticket: where no row is current
-    (the open ticket is hidden by the filter) Qt makes the first row current, which would open it."""
+    """Focus coming to the list (Esc from the ticket, Tab) chooses no ticket: where no row is current (the open
+    ticket is hidden by the filter, or none is open) Qt makes the first row current, which would open it. The
+    first arrow key or J then goes to the first row."""
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         selection = self.selectionModel()
-        quiet = selection is not None and not self.currentIndex().isValid()
-        if quiet:
-            selection.blockSignals(True)
+        if selection is None or self.currentIndex().isValid():
+            super().focusInEvent(event)
+            return
+        selection.blockSignals(True)
         try:
             super().focusInEvent(event)
+            selection.clearCurrentIndex()
         finally:
-            if quiet:
-                selection.blockSignals(False)
+            selection.blockSignals(False)
 
 
 ALL, MINE, UNASSIGNED_VIEW = "all", "mine", "unassigned"
