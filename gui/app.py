@@ -28,7 +28,17 @@ from .controller import TicketController
 from .crash import CrashReporter
 from .os_signals import StopOnSignals
 from .services.notifications import describe_change
-from .settings import SANDBOX, Profile, Secrets, load_profile, save_profile, saved_public_key
+from .settings import (
+    SANDBOX,
+    SPELLING_OFF,
+    Profile,
+    Secrets,
+    load_profile,
+    load_spelling,
+    save_profile,
+    save_spelling,
+    saved_public_key,
+)
 from .spelling import language_for_locale
 from .store import Change, Saved, open_store
 from .tasks import TaskRunner
@@ -155,7 +165,14 @@ class Desk(QObject):
 
     @Slot()
     def _start_spelling(self) -> None:
-        self.window.use_spelling(language_for_locale(QLocale.system().name()), self.folder / DICTIONARY_FILE)
+        choice = load_spelling(self.settings)
+        language = "" if choice == SPELLING_OFF else choice or language_for_locale(QLocale.system().name())
+        self.window.use_spelling(language, self.folder / DICTIONARY_FILE)
+
+    @Slot(str)
+    def keep_spelling(self, choice: str) -> None:
+        save_spelling(self.settings, choice)
+        self._start_spelling()
 
     @Slot()
     def _connect_saved(self) -> None:
@@ -263,11 +280,13 @@ class Desk(QObject):
 
         dialog = SettingsDialog(self.runner, profile, secret, keyring_usable=usable, keyring_name=name,
                                 keys_for=self.keys_for, team_password=team_password,
-                                theme=theme.load(self.settings), parent=self.window)
+                                theme=theme.load(self.settings), spelling=load_spelling(self.settings),
+                                parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply)
         dialog.theme_chosen.connect(self.show_theme)
         dialog.theme_saved.connect(self.keep_theme)
+        dialog.spelling_saved.connect(self.keep_spelling)
         dialog.rejected.connect(self.restore_theme)
         dialog.destroyed.connect(self._settings_closed)
         self.settings_dialog = dialog

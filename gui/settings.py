@@ -121,6 +121,17 @@ def _url_key(url: str) -> str:
     return url.lower().replace("://", "_").replace("/", "_").replace(":", "_")
 
 
+SECRET_BYTES = 2560  # Windows Credential Manager keeps at most this many bytes of a secret (UTF-16: 1,280 chars)
+
+
+def secret_problem(secret: str, what: str) -> str:
+    """Why the OS keyring could not keep ``secret`` on every platform ('' when it can), in words."""
+    if len(secret.encode("utf-16-le")) > SECRET_BYTES:
+        return (f"The {what} is longer than the {SECRET_BYTES // 2:,} characters Windows Credential Manager "
+                "keeps; check that the whole of it (and nothing else) was pasted.")
+    return ""
+
+
 class Secrets:
     """The secret API key per server: OS keyring when usable, else this session's memory."""
 
@@ -194,3 +205,18 @@ class Secrets:
                             type(error).__name__)
         self._memory[key] = secret
         return False
+
+
+SPELLING_KEY = "spelling/language"
+SPELLING_SYSTEM, SPELLING_OFF = "", "off"  # the system's language (default), or no spelling at all
+
+
+def load_spelling(settings: QSettings) -> str:
+    """The spelling choice: SPELLING_SYSTEM, SPELLING_OFF or a dictionary's language code. This workstation's,
+    like the appearance: not part of a server's profile."""
+    return str(settings.value(SPELLING_KEY, SPELLING_SYSTEM) or SPELLING_SYSTEM)
+
+
+def save_spelling(settings: QSettings, choice: str) -> None:
+    settings.setValue(SPELLING_KEY, choice)
+    settings.sync()

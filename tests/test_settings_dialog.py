@@ -102,3 +102,16 @@ def test_the_reasons_under_the_form_are_shown_whole(qtbot, runner):
     qtbot.waitUntil(lambda: error.isVisible() and error.heightForWidth(error.width()) <= error.height(),
                     timeout=WAIT)
     assert dialog.height() > before and dialog.isVisible()
+
+
+def test_a_secret_longer_than_windows_credential_manager_keeps_is_refused_in_words(qtbot, runner):
+    dialog = shown_dialog(qtbot, runner, CUSTOM)
+    dialog.custom_url.setText("https://toga.example")
+    dialog.public_key.setText("public")
+    dialog.secret_key.setText("s" * 1281)  # 2,562 bytes in UTF-16
+    with qtbot.assertNotEmitted(dialog.applied):
+        dialog.save_button.click()
+    assert "longer than the 1,280 characters" in dialog.error.text() and dialog.isVisible()
+    dialog.secret_key.setText("s" * 1280)
+    with qtbot.waitSignal(dialog.applied):
+        dialog.save_button.click()

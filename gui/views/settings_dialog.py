@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QLocale, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,7 +29,19 @@ from PySide6.QtWidgets import (
 from ..api import ApiError
 from ..api import validation as v
 from ..connection import check_keys
-from ..settings import BETA, CUSTOM, ENVIRONMENT_NAMES, ENVIRONMENT_URLS, PRODUCTION, SANDBOX, Profile
+from ..settings import (
+    BETA,
+    CUSTOM,
+    ENVIRONMENT_NAMES,
+    ENVIRONMENT_URLS,
+    PRODUCTION,
+    SANDBOX,
+    SPELLING_OFF,
+    SPELLING_SYSTEM,
+    Profile,
+    secret_problem,
+)
+from ..spelling import LANGUAGE_NAMES, available_languages, language_for_locale
 from ..tasks import TaskRunner
 from ..theme import CHOICES, SYSTEM
 from .banner import ToneLabel, error_label
@@ -59,10 +71,12 @@ class SettingsDialog(QDialog):
     tested = Signal(bool, str)  # keys worked?, words
     theme_chosen = Signal(str)  # Light, Dark or System picked: shown at once (Cancel brings the saved one back)
     theme_saved = Signal(str)  # Save pressed with this appearance
+    spelling_saved = Signal(str)  # Save pressed with this spelling choice (settings.load_spelling's words)
 
     def __init__(self, runner: TaskRunner, profile: Profile, secret: str, *, keyring_usable: bool,
                  keyring_name: str, keys_for: Callable[[Profile], tuple[str, str]] | None = None,
-                 team_password: str = "", theme: str = SYSTEM, parent: QWidget | None = None):
+                 team_password: str = "", theme: str = SYSTEM, spelling: str = SPELLING_SYSTEM,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self._keys_for = keys_for
         self._keys_url = profile.base_url  # the server whose keys are in the fields now
@@ -132,6 +146,18 @@ class SettingsDialog(QDialog):
         self.theme.setAccessibleName("Appearance")
         self.theme.setToolTip("Light, Dark, or as the desktop is set; shown at once")
         self.theme.currentIndexChanged.connect(self._theme_changed)
+        self.spelling = QComboBox()
+        languages = available_languages()
+        system = language_for_locale(QLocale.system().name(), languages)
+        self.spelling.addItem(f"The system's language ({LANGUAGE_NAMES.get(system, system) or 'none'})",
+                              SPELLING_SYSTEM)
+        for code in languages:
+            self.spelling.addItem(LANGUAGE_NAMES.get(code, code), code)
+        self.spelling.addItem("Off", SPELLING_OFF)
+        self.spelling.setCurrentIndex(max(0, self.spelling.findData(spelling)))
+        self.spelling.setAccessibleName("Spelling")
+        self.spelling.setToolTip("Misspellings are underlined in your replies and new tickets; right-click one for "
+                                 "suggestions or to add it to your dictionary")
         self.webhook_enabled = QCheckBox("Listen for the vendor's webhooks on this computer")
         self.webhook_enabled.setChecked(profile.webhook_enabled)
         self.webhook_enabled.setToolTip("Off by default. Webhooks are only hints: every one is checked with a "
@@ -171,6 +197,7 @@ class SettingsDialog(QDialog):
         form.addRow("Refresh every", self.refresh)
         form.addRow("", self.notifications)
         form.addRow("&Appearance", self.theme)
+        form.addRow("Spe&lling", self.spelling)
         form.addRow("", self.webhook_enabled)
         form.addRow("Listen on", self.webhook_host)
         form.addRow("Port", self.webhook_port)
@@ -230,6 +257,10 @@ class SettingsDialog(QDialog):
             found.append("Enter your e-mail address: replies are sent with it.")
         if profile.team_url:
             found.extend(team_url_problems(profile.team_url))
+        for secret, what in ((self.secret_key.text().strip(), "secret API key"),
+                             (self.team_password.text(), "team password")):
+            if problem := secret_problem(secret, what):
+                found.append(problem)
         return found
 
     @Slot()
@@ -322,6 +353,7 @@ class SettingsDialog(QDialog):
             return
         self.applied.emit(self.profile(), self.secret_key.text().strip(), self.team_password.text())
         self.theme_saved.emit(self.theme_choice())
+        self.spelling_saved.emit(self.spelling.currentData())
         self.accept()
 
 
