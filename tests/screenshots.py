@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from gui import theme
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
 from gui.controller import TicketController
 from gui.crash import CrashReporter
@@ -54,18 +54,6 @@ def save(widget: QWidget, path: Path) -> None:
     print(path)
 
 
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e0e0e0"),
-                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
-                         (QPalette.ColorRole.Text, "#e0e0e0"), (QPalette.ColorRole.Button, "#3a3a3a"),
-                         (QPalette.ColorRole.ButtonText, "#e0e0e0"), (QPalette.ColorRole.Highlight, "#2f65ca"),
-                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Link, "#8ab4f8"),
-                         (QPalette.ColorRole.PlaceholderText, "#9e9e9e"), (QPalette.ColorRole.Mid, "#555555")):
-        palette.setColor(role, QColor(colour))
-    return palette
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", nargs="?", default="screenshots")
@@ -79,8 +67,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    if args.dark:
-        app.setPalette(dark_palette())
+    theme.apply(theme.DARK if args.dark else theme.LIGHT)  # what Settings > Appearance does
     with tempfile.TemporaryDirectory() as folder, SandboxServer() as sandbox:
         client = TogaClient(sandbox.url, SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY)
         store = LocalStore(Path(folder) / "store.sqlite3")
