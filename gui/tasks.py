@@ -2,7 +2,9 @@
 
 ``TaskRunner.submit(fn, *args, on_done=slot, on_error=slot, scope=scope)`` runs ``fn`` on
 the app's QThreadPool and delivers ``(result)`` or ``(ApiError)`` to the slots on the UI
-thread. Connect bound ``@Slot`` methods, not lambdas capturing widgets: a bound slot is
+thread. With ``on_progress=slot``, ``fn`` gets a ``progress`` keyword: what it reports on its
+way (a phase of a long request) reaches the slot on the UI thread, before its result.
+Connect bound ``@Slot`` methods, not lambdas capturing widgets: a bound slot is
 disconnected when its widget dies, a lambda would touch a deleted C++ object.
 
 Tasks belong to a ``TaskScope`` (one per connection to a server). Cancelling the scope
@@ -99,14 +101,28 @@ class _TaskSignals(QObject):
 
     finished = Signal(object)
     failed = Signal(object)
+    progress = Signal(object)
     ended = Signal()
     outcome = Signal(object, bool)
+    _reported = Signal(object)
 
     def __init__(self, runner: TaskRunner, scope: TaskScope):
         super().__init__()
         self._runner = runner
         self.scope = scope
         self.outcome.connect(self._deliver)
+        self._reported.connect(self._deliver_progress)
+
+    def report(self, value: object) -> None:
+        """The task's ``progress`` callable, called on its worker: queued to the UI thread like the result."""
+        if not self.dropped:
+            self._reported.emit(value)
+
+    @Slot(object)
+    def _deliver_progress(self, value: object) -> None:
+        if not self.dropped:
+            self._runner.before_results()  # what the task stored so far is on screen with its news
+            self.progress.emit(value)
 
     @property
     def dropped(self) -> bool:
@@ -126,6 +142,11 @@ class _Task(QRunnable):
         self.signals = _TaskSignals(runner, scope)
         self._runner = runner
         self._fn, self._args, self._kwargs = fn, args, kwargs
+
+    def report_to(self, slot: Callable[[Any], None]) -> None:
+        """``fn`` gets a ``progress`` callable whose values reach ``slot`` on the UI thread."""
+        self.signals.progress.connect(slot)
+        self._kwargs = {**self._kwargs, "progress": self.signals.report}
 
     def run(self) -> None:
         try:
@@ -194,6 +215,7 @@ class TaskRunner(QObject):
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[ApiError], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
         scope: TaskScope | None = None,
         priority: int = 0,
         **kwargs: Any,
@@ -201,7 +223,8 @@ class TaskRunner(QObject):
         """Runs ``fn(*args, **kwargs)`` on a worker; must be called on the UI thread.
 
         ``priority``: queued tasks with a higher one start first, so what the agent asked for does not wait
-        behind ``BACKGROUND`` work."""
+        behind ``BACKGROUND`` work. ``on_progress``: ``fn`` is called with ``progress=callable`` too; each
+        value it reports reaches ``on_progress`` on the UI thread (none once the scope is cancelled)."""
         scope = scope or self.scope
         if self.closing or scope.cancelled:
             return
@@ -210,6 +233,8 @@ class TaskRunner(QObject):
             task.signals.finished.connect(on_done)
         if on_error is not None:
             task.signals.failed.connect(on_error)
+        if on_progress is not None:
+            task.report_to(on_progress)
         task.signals.ended.connect(self._ended)
         self._tasks[task.signals] = task
         self.busy_changed.emit(len(self._tasks))
