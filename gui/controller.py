@@ -30,7 +30,15 @@ from .live_updates import LiveUpdates, plan_for
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
 from .presence import PresenceWatch
 from .services.refresh import RefreshPlanner, RefreshPolicy
-from .services.tickets import NEW_TICKET_DRAFT, REPLY_DRAFT, Agent, Settled, TicketService
+from .services.tickets import (
+    NEW_TICKET_DRAFT,
+    REPLY_DRAFT,
+    SENDING_DRAFT,
+    Agent,
+    Settled,
+    TicketService,
+    after_sent,
+)
 from .store import Change, JournalEntry
 from .tasks import BACKGROUND, OneAtATime, TaskRunner, TaskScope
 from .tickets import Relisted, Removed, TicketEvent, TicketRepository
@@ -75,6 +83,8 @@ class TicketController(QObject):
     assignee_shown = Signal(object, str)  # (the open ticket, who has it in the team: '' nobody); team mode only
     assignment_told = Signal(object, str, bool)  # (ticket, the outcome of Take/Give/Release in words, done)
     teammates_found = Signal(object, object)  # (ticket, [agents seen in the team's log]) for "Give to..."
+    send_phase = Signal(object, str)  # (ticket, the phase its reply's send has reached: services.tickets CHECKING...)
+    agents_changed = Signal()  # more addresses are known as agents' (the thread labels their replies)
     _team_woke = Signal()  # from the team listener's thread: colleagues may have changed something
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
@@ -85,6 +95,7 @@ class TicketController(QObject):
         self.live = LiveUpdates(runner, parent=self)
         self.presence = PresenceWatch(runner, parent=self)  # team mode: who else is on which ticket
         self.presence.replying.connect(self.model.set_replying)
+        self.presence.shown.connect(self._colleagues_seen)
         self._service: TicketService | None = None
         self._repository: TicketRepository | None = None  # whose list the model holds (before a service, too)
         self._active_minutes = 5
@@ -96,6 +107,9 @@ class TicketController(QObject):
         self._load_again = False  # many tickets were stored while the list was being read: read it again
         self._since_load: set[int] = set()  # tickets the list took in while it was being read (newer than it)
         self._sending: dict[int, str | None] = {}  # ticket -> status to set with the reply (None: reply only)
+        self._sent_text: dict[int, str] = {}  # ticket -> the text of its reply on the way (fixed at Send)
+        self._phase: dict[int, str] = {}  # ticket -> the phase its reply's send has reached
+        self._agents: frozenset[str] = frozenset()  # casefolded addresses known as agents' (not the customer's)
         self._changing: dict[int, str] = {}  # ticket -> the field being changed
         # The ticket owner's changes, left here by whichever thread made them; taken in on the UI thread
         # before the result of the task that made them (and when any task ends).
@@ -103,6 +117,7 @@ class TicketController(QObject):
         runner.on_results(self._take_changes)
         self._team: TeamSync | None = None
         self._catching_up = OneAtATime()  # a catch-up is running: another wake-up only asks for one more
+        self._settling = OneAtATime()  # earlier sends are being looked for on the server
         self._team_woke.connect(self._catch_up)
         self._search_timer = QTimer(self)  # the team's registry is asked once typing pauses
         self._search_timer.setSingleShot(True)
@@ -163,7 +178,9 @@ class TicketController(QObject):
         repository.subscribe(functools.partial(self._changed, repository))
         self._scope.on_cancel(repository.close)
         if repository.journal(unsettled=True):  # the app stopped (or got no answer) while sending: check first
-            self.runner.submit(service.settle_unsettled, scope=self._scope, on_done=self._settled)
+            self._settle()
+        self.runner.submit(service.reply_addresses, scope=self._scope, priority=BACKGROUND,
+                           on_done=self._agents_known)
         if not kept:
             self._repository = repository
             self.model.set_rows([])
@@ -178,9 +195,13 @@ class TicketController(QObject):
         self._scope = scope or TaskScope("tickets")
         self._service = service
         self._sending.clear()
+        self._sent_text.clear()
+        self._phase.clear()
         self._changing.clear()
+        self._agents = frozenset()
         self._team = None
         self._catching_up.reset()
+        self._settling.reset()
         self._team_timer.stop()
         self._relay_timer.stop()
         self._relay, self._relay_asked = None, False
@@ -258,6 +279,8 @@ class TicketController(QObject):
                 self._team.start(self._team_woke.emit, self.presence.heard)
                 self.presence.start(self._team, self._scope)
                 self.presence.set_ticket(self._current)
+                self.runner.submit(self._team.teammates, scope=self._scope, priority=BACKGROUND,
+                                   on_done=self._agents_known)
                 self._team_timer.start()
                 self._relay_timer.start()
                 self._check_relay()
@@ -295,6 +318,9 @@ class TicketController(QObject):
         taken, _problem = outcome
         if taken:
             log.info("Took in %d ticket(s) from the team", taken)
+            if self._team is not None:  # colleagues wrote to the log: who they are labels their replies
+                self.runner.submit(self._team.teammates, scope=self._scope, priority=BACKGROUND,
+                                   on_done=self._agents_known)
         self._report_team()
         if self._catching_up.end():
             self._catch_up()
@@ -458,6 +484,8 @@ class TicketController(QObject):
                 self._look_up_history(snapshot)
         else:
             self.opening.emit(number)
+        if self.live.planner.tracks(number):
+            self.live.track_number(number)  # fetched now: its background check (due, perhaps) is planned from now
         self.runner.submit(self._service.open, number, repository.begin_fetch(number), scope=self._scope,
                            on_done=self._opened, on_error=self._open_failed)
 
@@ -528,16 +556,35 @@ class TicketController(QObject):
     # ------------------------------------------------------------ drafts (local and small: at once)
 
     def draft(self, number: int) -> str:
-        found = self.tickets.draft(REPLY_DRAFT, number) if self.tickets else None
-        return (found or {}).get("message", "")
+        """The reply box's text. A reply left on its way by an earlier run (the app stopped) whose journal
+        entry says it did not go, or that never left, comes back first, in front of what was typed after it."""
+        if self.tickets is None:
+            return ""
+        if number not in self._sending and (left := self.tickets.draft(SENDING_DRAFT, number)) is not None:
+            unsettled = any(e.kind == "reply" and e.ticket_number == number
+                            for e in self.tickets.journal(unsettled=True))
+            if not unsettled:  # the journal is settled (not sent: a send that was done deleted it) or never began
+                self._put_back(number, left.get("message", ""), None)
+        return (self.tickets.draft(REPLY_DRAFT, number) or {}).get("message", "")
 
     def save_draft(self, number: int, text: str) -> str | None:
         """Stores the reply being typed, at every change (a small upsert, well under a millisecond), so a crash
-        loses nothing; the reason in words when the disk refused it (the text then lives only on screen)."""
+        loses nothing; the reason in words when the disk refused it (the text then lives only on screen).
+        While a reply is on its way, what is typed is the next one (the one on its way is stored apart)."""
         self.presence.set_composing(number, bool(text.strip()) and number not in self._sending)
-        if self.tickets is None or number in self._sending:
+        if self.tickets is None:
             return None
         return _stored(self.tickets.save_draft, REPLY_DRAFT, number, {"message": text})
+
+    def _put_back(self, number: int, sent: str, typed: str | None) -> str:
+        """A reply that did not go is back in the reply box, in front of what was typed meanwhile (``typed``,
+        else the stored draft); stored before the copy on its way is let go, so a crash keeps one or both."""
+        if typed is None:
+            typed = (self.tickets.draft(REPLY_DRAFT, number) or {}).get("message", "")
+        text = after_sent(sent, typed) if sent.strip() else typed
+        if _stored(self.tickets.save_draft, REPLY_DRAFT, number, {"message": text}) is None:
+            _stored(self.tickets.delete_draft, SENDING_DRAFT, number)
+        return text
 
     def new_ticket_draft(self) -> dict[str, Any] | None:
         return self.tickets.draft(NEW_TICKET_DRAFT, 0) if self.tickets else None
@@ -559,40 +606,134 @@ class TicketController(QObject):
         """A field change is under way, or a reply that will set the status: status and priority wait."""
         return number in self._changing or self._sending.get(number) is not None
 
+    def changing_field(self, number: int) -> str | None:
+        """Which field is being saved ("status", "priority"), or None."""
+        if number in self._changing:
+            return self._changing[number]
+        return "status" if self._sending.get(number) is not None else None
+
+    def sending_text(self, number: int) -> str:
+        """The text of the reply on its way to ``number`` ('' when none is)."""
+        return self._sent_text.get(number, "")
+
+    def send_phase_of(self, number: int) -> str:
+        """The phase the reply on its way to ``number`` has reached ('' before the first is told)."""
+        return self._phase.get(number, "")
+
     @property
     def sending_any(self) -> bool:
         return bool(self._sending)
 
     def send_reply(self, seen: Ticket, agent: Agent, text: str, *, status: str | None = None, force: bool = False,
-                   on_done: Slot1, on_error: Slot1) -> None:
+                   on_done: Slot1, on_error: Slot1) -> str | None:
+        """Sends ``text`` (fixed now): it is stored apart as the reply on its way, and the reply box's draft
+        starts again empty for what the agent types meanwhile. Each phase is told by ``send_phase``.
+        The reason in words when the disk refused to store it (it is sent all the same)."""
         number = seen.ticket_number
         self._sending[number] = status
+        self._sent_text[number] = text
+        self._phase.pop(number, None)
+        if agent.email_address:
+            self._learn_agents([agent.email_address])
+        problem = _stored(self.tickets.save_draft, SENDING_DRAFT, number, {"message": text})
+        if problem is None:  # on its way, on disk: the reply box is free for the next one
+            problem = _stored(self.tickets.delete_draft, REPLY_DRAFT, number)
         self.busy_changed.emit(number)
         task = self.tickets.in_lane(number, self._service.send_reply)
         self.runner.submit(task, seen, agent, text, status=status, force=force, scope=self._scope,
-                           on_done=on_done, on_error=on_error)
+                           on_done=on_done, on_error=on_error,
+                           on_progress=functools.partial(self._send_phase_reported, number))
+        return problem
 
-    def reply_ended(self, number: int) -> None:
-        """The pane has handled the reply's answer: the ticket may be changed again."""
-        if self._sending.pop(number, False) is not False:
+    def _send_phase_reported(self, number: int, phase: str) -> None:
+        if number in self._sending:
+            self._phase[number] = phase
+            self.send_phase.emit(number, phase)
+
+    def reply_ended(self, number: int, *, sent: bool, typed: str | None = None) -> str | None:
+        """The pane has handled the reply's answer: the ticket may be changed and replied to again.
+
+        Not ``sent`` (refused, failed, or the ticket changed first): its text goes back in the reply box in
+        front of what was typed meanwhile (``typed``: the box's text when it is on screen, else the stored
+        draft's); that text is returned. ``sent``: what was typed meanwhile stays as it is."""
+        text = self._sent_text.pop(number, "")
+        self._phase.pop(number, None)
+        ended = self._sending.pop(number, False) is not False
+        back = None
+        if self.tickets is not None:
+            if sent:
+                _stored(self.tickets.delete_draft, SENDING_DRAFT, number)  # the service did; a second look is free
+            else:
+                back = self._put_back(number, text, typed)
+        if ended:
             self.busy_changed.emit(number)
+        return back
+
+    # ------------------------------------------------------------ who is an agent (the thread labels replies)
+
+    @property
+    def agent_addresses(self) -> frozenset[str]:
+        """Casefolded addresses known as agents': those this desk sent replies as, and the team's agents."""
+        return self._agents
+
+    @Slot(object)
+    def _agents_known(self, addresses: object) -> None:
+        self._learn_agents(addresses if isinstance(addresses, (list, set, frozenset, tuple)) else [])
+
+    @Slot(object, object)
+    def _colleagues_seen(self, _number: int, colleagues: list) -> None:
+        self._learn_agents([p.agent for p in colleagues])
+
+    def _learn_agents(self, addresses: Any) -> None:
+        found = {a.strip().casefold() for a in addresses if isinstance(a, str) and "@" in a}
+        if not found <= self._agents:
+            self._agents = self._agents | found
+            self.agents_changed.emit()
+
+    def first_seen(self, number: int) -> str:
+        """When this desk first saw the ticket (ISO 8601 in UTC), '' when it is not listed."""
+        return self.tickets.first_seen(number) if self.tickets is not None else ""
 
     def change(self, number: int, field: str, value: str, *, on_done: Slot1, on_error: Slot1) -> None:
         """Status or priority: only that field is sent, after any write to the ticket asked for before."""
         self._changing[number] = field
         self.busy_changed.emit(number)
         task = self.tickets.in_lane(number, self._service.update)
-        self.runner.submit(task, number, **{field: value}, scope=self._scope, on_done=on_done, on_error=on_error)
+        self.runner.submit(functools.partial(task, number, **{field: value}), scope=self._scope,  # "priority" is
+                           on_done=on_done, on_error=on_error)  # also submit's own keyword: bound here, not passed
+
+    def _settle(self) -> None:
+        if self._service is not None and self._settling.begin():
+            self.runner.submit(self._service.settle_unsettled, scope=self._scope, on_done=self._settled,
+                               on_error=self._settle_failed)
+
+    def earlier_send_unsettled(self, number: int) -> bool:
+        """A reply an earlier run left on its way to ``number`` is not settled yet (the server did not answer
+        when it was looked for): it is looked for again now, and nothing is sent to the ticket until it is."""
+        if self.tickets is None or number in self._sending:
+            return False
+        if self.tickets.draft(SENDING_DRAFT, number) is None:
+            return False
+        self._settle()
+        return True
+
+    @Slot(object)
+    def _settle_failed(self, error: ApiError) -> None:
+        self.notice.emit(f"Earlier sends could not be checked: {error.message}", "error")
+        if self._settling.end():
+            self._settle()
 
     @Slot(object)
     def _settled(self, told: list[Settled]) -> None:
         """What the earlier requests came to, told once; a composer whose draft was settled shows it again."""
-        if not told:
-            return
-        self.notice.emit(" ".join(settled.describe() for settled in told),
-                         "error" if any(s.landed is None for s in told) else "info")
-        for number in {s.entry.ticket_number for s in told if s.entry.kind == "reply"}:
-            self.draft_changed.emit(number)
+        again = self._settling.end()
+        if told:
+            self.notice.emit(" ".join(settled.describe() for settled in told),
+                             "error" if any(s.landed is None for s in told) else "info")
+        for number in {s.entry.ticket_number for s in told if s.entry.kind == "reply"} | {self._current} - {None}:
+            self.draft_changed.emit(number)  # the open one too: a reply left on its way may come back now
+        if again:
+            self._settle()
 
     def may_exist(self) -> list[JournalEntry]:
         """Tickets this desk was creating whose outcome is not known (their number never came back)."""
@@ -615,7 +756,8 @@ class TicketController(QObject):
 
     def edit(self, number: int, changes: dict[str, Any], *, on_done: Slot1, on_error: Slot1) -> None:
         task = self.tickets.in_lane(number, self._service.update)
-        self.runner.submit(task, number, **changes, scope=self._scope, on_done=on_done, on_error=on_error)
+        self.runner.submit(functools.partial(task, number, **changes), scope=self._scope, on_done=on_done,
+                           on_error=on_error)
 
     def create(self, fields: dict[str, Any], *, on_done: Slot1, on_error: Slot1) -> None:
         self.runner.submit(self._service.create, fields, self.agent_email, scope=self._scope, on_done=on_done,

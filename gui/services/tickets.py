@@ -7,6 +7,7 @@ results back on the UI thread. Every method may raise only ``ApiError``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPLY_DRAFT = "reply"
+REPLY_DRAFT = "reply"  # the reply box of a ticket
+SENDING_DRAFT = "sending"  # the text of a reply on its way: kept apart from what the agent types meanwhile
 NEW_TICKET_DRAFT = "new"
+
+# The phases of a send, reported as they begin (the view says them in words)
+CHECKING = "checking"  # the vendor's copy is read: did anyone reply or change the status meanwhile?
+EARLIER = "earlier"  # an earlier send to the ticket got no clear answer: it is looked for first
+POSTING = "posting"
+LOOKING = "looking"  # the POST got no clear answer: is the reply on the ticket?
+SETTING_STATUS = "status"
+CONFIRMING = "confirming"  # the ticket is read back as the server now has it
+
 LANDED_LOOKS = (0.0, 1.0, 2.0)  # seconds before each look: a gateway may answer 504 and the server commit later
 
 
@@ -38,6 +49,15 @@ def _normal(text: str | None) -> str:
 MAY_EXIST = ("It may exist on the server: no answer came back that proves otherwise, and its number is not "
              "known. Look for it before creating it again.")
 MAY_EXIST_SHORT = "It may exist on the server"
+
+
+def after_sent(sent: str, typed: str) -> str:
+    """The reply box once a reply did not go: its text, then what was typed while it was on its way."""
+    if not typed.strip():
+        return sent
+    if _normal(typed).startswith(_normal(sent)):
+        return typed  # already back in front (put back once before a crash)
+    return sent.rstrip("\n") + "\n\n" + typed.lstrip("\n")
 
 
 def _copies(ticket: Ticket, email: str | None, message: str | None) -> int:
@@ -118,6 +138,10 @@ class ReplySent:
     ticket: Ticket
     status_set: str | None = None
     warning: str | None = None
+
+
+def _quiet(_phase: str) -> None:
+    """No one listens to the phases of this send."""
 
 
 class TicketService:
@@ -217,7 +241,7 @@ class TicketService:
         return None
 
     def send_reply(self, seen: Ticket, agent: Agent, message: str, *, status: Status | str | None = None,
-                   force: bool = False) -> ReplySent | Collision:
+                   force: bool = False, progress: Callable[[str], None] | None = None) -> ReplySent | Collision:
         """Sends the reply unless the ticket changed meanwhile (then returns the Collision).
 
         A POST that may have landed (timeout, 408/502/504) is checked with a GET: if the
@@ -225,30 +249,41 @@ class TicketService:
         again; if the check itself fails, the error says so and offers nothing. Once the
         server has the reply this never raises: later trouble (the status change, the
         final fetch) comes back as ``ReplySent.warning``.
+
+        The text on its way is the ``SENDING_DRAFT`` (the caller stores it); it is deleted once the
+        server has it, before the journal says so, so a crash in between never offers it again. The
+        reply box's own draft (what the agent types meanwhile) is not touched. ``progress``: told each
+        phase as it begins (CHECKING, EARLIER, POSTING, LOOKING, SETTING_STATUS, CONFIRMING).
         """
+        tell = progress or _quiet
+        number = seen.ticket_number
         if not force:
+            tell(CHECKING)
             collision = self.check_collision(seen)
             if collision is not None:
                 return collision
-        earlier = self._settle_earlier_replies(seen.ticket_number, message)
+        earlier = self._settle_earlier_replies(number, message, tell)
         if earlier is not None:
-            self.tickets.delete_draft(REPLY_DRAFT, seen.ticket_number)
+            self.tickets.delete_draft(SENDING_DRAFT, number)
             return ReplySent(earlier, None, "This reply had reached the server before the app stopped, so it was "
                                             "not sent again.")
-        before = self.client.get_ticket(seen.ticket_number) if force else self.tickets.snapshot(
-            seen.ticket_number) or seen
-        entry = self.tickets.journal_open("reply", seen.ticket_number,
+        if force:
+            tell(CHECKING)
+        before = self.client.get_ticket(number) if force else self.tickets.snapshot(number) or seen
+        entry = self.tickets.journal_open("reply", number,
                                           {"emailAddress": agent.email_address, "message": message},
                                           had=_copies(before, agent.email_address, message))
+        tell(POSTING)
         try:
             self.client.add_reply(
-                seen.ticket_number, agent.email_address, message,
+                number, agent.email_address, message,
                 first_name=agent.first_name or None, last_name=agent.last_name or None,
             )
         except ApiError as error:  # any answer that does not prove the reply absent is checked
             if not error.maybe_applied:
                 self.tickets.journal_settle(entry, "failed", f"Not sent: {error.message}")
                 raise
+            tell(LOOKING)
             landed = self._reply_landed(before, agent, message)
             said = error.message.rstrip(".")  # what the server (or the network) said, kept in the words
             if landed is None:
@@ -268,19 +303,21 @@ class TicketService:
                     f"{waited:.0f} s): it is safe to send it again.",
                     error.status,
                 ) from None
+        self.tickets.delete_draft(SENDING_DRAFT, number)  # first: a crash now leaves the journal to look it up
         self.tickets.journal_settle(entry, "done", "Reply sent")
-        self.tickets.wrote(seen.ticket_number)
-        self.tickets.delete_draft(REPLY_DRAFT, seen.ticket_number)
+        self.tickets.wrote(number)
         warnings = []
         status_set = None
         if status is not None:
+            tell(SETTING_STATUS)
             try:
-                self._change(seen.ticket_number, {"status": str(status)})
+                self._change(number, {"status": str(status)})
                 status_set = str(status)
             except ApiError as error:
                 warnings.append(f"The reply was sent, but the status was not changed: {error.message}")
+        tell(CONFIRMING)
         try:
-            ticket = self._fetch(seen.ticket_number, seen=True, join=False)[0]
+            ticket = self._fetch(number, seen=True, join=False)[0]
         except ApiError as error:
             ticket = before
             warnings.append(f"The reply was sent, but the ticket could not be reloaded: {error.message}")
@@ -329,11 +366,14 @@ class TicketService:
 
     # ------------------------------------------------------------ settling what was in flight
 
-    def _settle_earlier_replies(self, number: int, message: str) -> Ticket | None:
+    def _settle_earlier_replies(self, number: int, message: str,
+                                tell: Callable[[str], None] = _quiet) -> Ticket | None:
         """Before a reply leaves: an earlier send to this ticket whose outcome is unknown (the app stopped, or no
         clear answer came) is looked for on the ticket first. Returns the ticket if this text is there already.
         Raises ApiError when the ticket cannot be read (sending now could make a second copy)."""
         earlier = [e for e in self.tickets.journal(unsettled=True) if e.kind == "reply" and e.ticket_number == number]
+        if earlier:
+            tell(EARLIER)
         found = None
         for entry in earlier:
             landed, now = self._look_for(entry)
@@ -358,6 +398,9 @@ class TicketService:
             except ApiError:
                 continue
             if _copies(now, email, message) > entry.had:
+                sending = self.tickets.draft(SENDING_DRAFT, entry.ticket_number) or {}
+                if same_text(sending.get("message"), message):  # on the server: never offered again
+                    self.tickets.delete_draft(SENDING_DRAFT, entry.ticket_number)
                 self.tickets.journal_settle(entry.id, "done", "Reply sent (found on the ticket afterwards)")
                 return True, now
         if now is None:
@@ -382,7 +425,10 @@ class TicketService:
                     told.append(Settled(entry, None, "could not be checked yet: the server did not answer"))
                     continue
                 draft = self.tickets.draft(REPLY_DRAFT, entry.ticket_number) or {}
-                if landed and same_text(draft.get("message"), entry.body.get("message")):
+                sending = self.tickets.draft(SENDING_DRAFT, entry.ticket_number) or {}
+                if same_text(sending.get("message"), entry.body.get("message")):
+                    pass  # sent: deleted by the look; not sent: the controller puts it back in the reply box
+                elif landed and same_text(draft.get("message"), entry.body.get("message")):
                     self.tickets.delete_draft(REPLY_DRAFT, entry.ticket_number)  # sent: never offered again
                 elif not landed and not (draft.get("message") or "").strip():
                     self.tickets.save_draft(REPLY_DRAFT, entry.ticket_number, {"message": entry.body["message"]})
@@ -400,6 +446,12 @@ class TicketService:
                                         else "Not on the ticket afterwards: not changed")
             told.append(Settled(entry, applied, "was applied" if applied else "was not applied"))
         return told
+
+    def reply_addresses(self) -> set[str]:
+        """The addresses this desk has sent replies as (its journal), casefolded: agents, in the thread."""
+        found = {str(e.body.get("emailAddress") or "").strip().casefold()
+                 for e in self.tickets.journal() if e.kind == "reply"}
+        return found - {""}
 
     def settle_creates(self, words: str) -> None:
         """The agent decided about tickets that may exist (created again, or discarded the form)."""

@@ -509,6 +509,7 @@ class MainWindow(QMainWindow):
         restored = isinstance(geometry, QByteArray) and not geometry.isEmpty()
         for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
                              ("window/splitter", self.splitter.restoreState),
+                             ("window/reply-splitter", self.detail.reply_splitter.restoreState),
                              ("window/ticket-columns", self.list_pane.table.horizontalHeader().restoreState)):
             value = self._settings.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
@@ -521,6 +522,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/reply-splitter", self.detail.reply_splitter.saveState())  # the reply box
         self._settings.setValue("window/ticket-columns", self.list_pane.table.horizontalHeader().saveState())
         self._settings.sync()  # on disk now: a quit that ends with os._exit skips QSettings' own flush
 

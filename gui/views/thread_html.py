@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 from datetime import datetime
 from itertools import islice
 from operator import attrgetter, le
@@ -117,30 +118,46 @@ WHOLE_MESSAGE = "message:"  # + the message's key: opens it whole in a plain-tex
 MESSAGE_SHOWN = 8_000  # characters of one message laid out in the thread (a support message is far shorter)
 
 
-def render_thread(ticket: Ticket, agent_email: str = "", *, folded: int = 0) -> str:
-    """The original message, then the replies in time order; the agent's own replies stand apart.
+def render_thread(ticket: Ticket, agent_email: str = "", *, folded: int = 0, agents: Collection[str] = (),
+                  first_seen: str = "") -> str:
+    """The original message, then the replies in time order, each labelled by who wrote it: "you", an
+    "agent" (``agents``: casefolded addresses known as agents'), the "customer" (the requester's address),
+    or a plain "reply" from an address the desk does not know.
 
     ``folded``: how many of the earliest replies stand folded behind a link that unfolds them
-    (laying out hundreds of replies stalls the window).
+    (laying out hundreds of replies stalls the window). ``first_seen``: when this desk first saw the
+    ticket (ISO 8601), the only time the original message has (the API gives it none).
     """
     own = agent_email.strip().casefold()
+    customer = (ticket.email_address or "").strip().casefold()
     replies = in_time_order(ticket.replies)
+    opened = f"opened the ticket · first seen by this desk {when(first_seen)}" if first_seen else "opened the ticket"
     blocks = [_entry(ticket.requester or "Requester", ticket.email_address, None, ticket.message,
-                     css="original", label="opened the ticket", show_time=False, key=0)]
+                     css="original", label=opened, show_time=False, key=0)]
     earlier = min(max(folded, 0), len(replies))
     if earlier:
         blocks.append(f'<p class="earlier"><a href="{SHOW_EARLIER}">Show {earlier} earlier '
                       f'repl{"y" if earlier == 1 else "ies"}</a></p>')
     for key, reply in enumerate(replies[earlier:], start=earlier + 1):
-        mine = bool(own) and (reply.email_address or "").casefold() == own
+        role = _role((reply.email_address or "").strip().casefold(), own, customer, agents)
         blocks.append(_entry(reply.author, reply.email_address, reply.replied_on, reply.message,
-                             css="own" if mine else "reply", label="you" if mine else _role(reply, ticket), key=key))
+                             css=ROLE_CSS[role], label=role, key=key))
     return "".join(blocks)
 
 
-def _role(reply: Reply, ticket: Ticket) -> str:
-    same = (reply.email_address or "").casefold() == (ticket.email_address or "").casefold()
-    return "requester" if same and ticket.email_address else "reply"
+ROLE_CSS = {"you": "own", "agent": "agent", "customer": "customer", "reply": "reply"}
+
+
+def _role(address: str, own: str, customer: str, agents: Collection[str]) -> str:
+    """Who wrote a reply, by its (casefolded) address: this desk's agent first, then the requester, then a
+    known agent (the requester's own address wins when an agent filed a ticket for themselves)."""
+    if not address:
+        return "reply"
+    if address == own:
+        return "you"
+    if address == customer:
+        return "customer"
+    return "agent" if address in agents else "reply"
 
 
 THREAD_CSS = """
@@ -148,6 +165,8 @@ THREAD_CSS = """
 .meta { color: #808080; }
 table.original { background-color: rgba(127, 127, 127, 0.10); }
 table.reply { background-color: rgba(127, 127, 127, 0.04); }
+table.customer { background-color: rgba(127, 127, 127, 0.10); }
+table.agent { background-color: rgba(25, 118, 210, 0.12); margin-left: 24px; }
 table.own { background-color: rgba(46, 125, 50, 0.14); margin-left: 24px; }
 table { margin-bottom: 6px; }
 p.earlier { margin: 6px 0 12px 8px; }

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
+    QSplitter,
+    QStackedWidget,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -33,6 +33,7 @@ from ..controller import TicketController
 from ..plain_text import single_line
 from ..services.tickets import Agent, Collision
 from .banner import Banner
+from .composer import BusyWords, ReplyBox, SendProgress
 from .edit_ticket_dialog import EditTicketDialog
 from .team_row import TeamRow
 from .thread_html import (
@@ -47,6 +48,9 @@ from .thread_html import (
 )
 
 PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
+WRITE_HERE = "Write a reply… (Ctrl+Enter sends)"
+WRITE_NEXT = "Your reply is on its way. Write the next one here; it is kept as a draft."
+SAVING = ("status", "priority")
 HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
 
 
@@ -114,6 +118,8 @@ class TicketDetailPane(QWidget):
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
         self._draft_unsaved = False  # the last draft write failed: its warning is on screen
         self._folded = 0  # earliest replies of this ticket folded away; fixed until another ticket or unfolding
+        self._first_seen = (0, "")  # (ticket, when this desk first saw it): asked once per ticket that has one
+        self._wait_told = False  # the banner says a reply is still on its way
 
         self.banner = Banner()
         self.title = _label("Ticket subject")
@@ -146,6 +152,7 @@ class TicketDetailPane(QWidget):
         self.edit_button.clicked.connect(self.edit_ticket)
         self.status_box.activated.connect(self._status_chosen)
         self.priority_box.activated.connect(self._priority_chosen)
+        self.saving = BusyWords([f"Saving {field}…" for field in SAVING], "Saving", bar_width=24)
 
         self.team_row = TeamRow(controller)
         self.history_label = QLabel()
@@ -170,12 +177,23 @@ class TicketDetailPane(QWidget):
         self.thread.document().setDefaultStyleSheet(THREAD_CSS)
 
         self.from_label = _label("Replying as", selectable=False)
-        self.composer = QPlainTextEdit()
-        self.composer.setPlaceholderText("Write a reply… (Ctrl+Enter sends)")
+        self.composer = ReplyBox()
+        self.composer.setPlaceholderText(WRITE_HERE)
         self.composer.setAccessibleName("Reply")
-        self.composer.setToolTip("Your reply; it is kept as a draft until the server has it")
+        self.composer.setToolTip("Your reply; it is kept as a draft until the server has it. Drag the bar above "
+                                 "it for a taller box.")
         self.composer.setTabChangesFocus(True)
-        self.composer.setMaximumHeight(self.fontMetrics().height() * 7)
+        self.reply_splitter = QSplitter(Qt.Orientation.Vertical)  # the thread above, the reply box below
+        self.reply_splitter.setChildrenCollapsible(False)
+        self.reply_splitter.addWidget(self.thread)
+        self.reply_splitter.addWidget(self.composer)
+        self.reply_splitter.setStretchFactor(0, 1)  # a taller window gives the thread the room
+        self.reply_splitter.setStretchFactor(1, 0)
+        self.reply_splitter.setAccessibleName("Thread and reply box")
+        self.send_progress = SendProgress()
+        self.reply_row = QStackedWidget()  # who replies, or how the send is going: the same room either way
+        self.reply_row.addWidget(self.from_label)
+        self.reply_row.addWidget(self.send_progress)
         self.send_button = QPushButton("&Send")
         self.send_button.setToolTip("Send the reply (Ctrl+Enter)")
         self.send_button.setAccessibleName("Send reply")
@@ -191,11 +209,6 @@ class TicketDetailPane(QWidget):
             action.setData(status.value)
         menu.triggered.connect(self._send_with_status)
         self.send_status_button.setMenu(menu)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(80)
-        self.progress.setAccessibleName("Sending")
-        self.progress.hide()
 
         self.send_action = QAction("Send reply", self)
         self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
@@ -223,6 +236,7 @@ class TicketDetailPane(QWidget):
         controls.addWidget(self.status_box)
         controls.addWidget(QLabel("Priority:"))
         controls.addWidget(self.priority_box)
+        controls.addWidget(self.saving)
         controls.addStretch(1)
         controls.addWidget(self.edit_button)
         header.addRow(controls)
@@ -230,8 +244,7 @@ class TicketDetailPane(QWidget):
         header.addRow(self.orders_label)
         header.addRow(self.history_label)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.from_label, 1)
-        buttons.addWidget(self.progress)
+        buttons.addWidget(self.reply_row, 1)
         buttons.addWidget(self.send_status_button)
         buttons.addWidget(self.send_button)
 
@@ -239,8 +252,7 @@ class TicketDetailPane(QWidget):
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(header)
-        body.addWidget(self.thread, 1)
-        body.addWidget(self.composer)
+        body.addWidget(self.reply_splitter, 1)
         body.addLayout(buttons)
         self.placeholder = QLabel(PLACEHOLDER)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -259,6 +271,8 @@ class TicketDetailPane(QWidget):
         controller.busy_changed.connect(self._busy_changed)
         controller.history_shown.connect(self.show_history)
         controller.draft_changed.connect(self._draft_changed)
+        controller.send_phase.connect(self._send_phase)
+        controller.agents_changed.connect(self._agents_changed)
 
     # ------------------------------------------------------------ showing
 
@@ -269,7 +283,7 @@ class TicketDetailPane(QWidget):
     def set_service(self, agent: Agent) -> None:
         """Another environment: nothing of the previous one stays on screen."""
         self._change_field = None
-        self._set_changing(False)
+        self._set_changing(None)
         self.banner.hide()
         self.set_agent(agent)
 
@@ -313,10 +327,7 @@ class TicketDetailPane(QWidget):
         )
         self.orders_label.setVisible(bool(mentioned))
         if switching:
-            self.composer.blockSignals(True)
-            self.composer.setPlainText(self._controller.draft(ticket.ticket_number))
-            self.composer.moveCursor(QTextCursor.MoveOperation.End)
-            self.composer.blockSignals(False)
+            self._show_draft(self._controller.draft(ticket.ticket_number))
         self._update_busy()
         if self._reply_pending == ticket.ticket_number:
             self._reply_pending = None
@@ -345,10 +356,17 @@ class TicketDetailPane(QWidget):
     def _draft_changed(self, number: int) -> None:
         """An earlier send was settled after a restart: the composer shows what is left to send (or nothing)."""
         if self._is_current(number):
-            self.composer.blockSignals(True)
-            self.composer.setPlainText(self._controller.draft(number))
-            self.composer.moveCursor(QTextCursor.MoveOperation.End)
-            self.composer.blockSignals(False)
+            text = self._controller.draft(number)
+            if text != self.composer.toPlainText():  # unchanged: the cursor stays where the agent is typing
+                self._show_draft(text)
+
+    def _show_draft(self, text: str) -> None:
+        """The reply box shows ``text`` (already stored): a fresh undo history, the cursor at its end."""
+        self.composer.blockSignals(True)
+        self.composer.setPlainText(text)
+        self.composer.moveCursor(QTextCursor.MoveOperation.End)
+        self.composer.blockSignals(False)
+        self.composer.update_count()
 
     @Slot(object)
     def _current_changed(self, number: int | None) -> None:
@@ -385,7 +403,19 @@ class TicketDetailPane(QWidget):
             return
         number = self._ticket.ticket_number
         self._set_sending(self._controller.is_sending(number))
-        self._set_changing(self._change_field is not None or self._controller.is_changing(number))
+        mine = self._change_field[0] if self._change_field is not None and self._change_field[3] == number else None
+        self._set_changing(mine or self._controller.changing_field(number),
+                           busy=self._change_field is not None or self._controller.is_changing(number))
+
+    @Slot(object, str)
+    def _send_phase(self, number: int, _phase: str) -> None:
+        if self._is_current(number):
+            self._set_sending(True)
+
+    @Slot()
+    def _agents_changed(self) -> None:
+        if self._ticket is not None:
+            self._render_thread(self._ticket, keep_position=True)
 
     def _render_thread(self, ticket: Ticket, *, keep_position: bool) -> None:
         """Lays the thread out again only when its text changed: at 500 replies that costs about 100 ms.
@@ -393,7 +423,11 @@ class TicketDetailPane(QWidget):
         Opening a ticket shows the stored copy, then the server's, usually the same; and a
         selection the agent made in the thread survives a refresh that brought nothing new.
         """
-        html = render_thread(ticket, self.agent.email_address, folded=self._folded)
+        number = ticket.ticket_number
+        if self._first_seen[0] != number or not self._first_seen[1]:
+            self._first_seen = (number, self._controller.first_seen(number))
+        html = render_thread(ticket, self.agent.email_address, folded=self._folded,
+                             agents=self._controller.agent_addresses, first_seen=self._first_seen[1])
         if keep_position and html == self._thread_html:
             return
         bar = self.thread.verticalScrollBar()
@@ -462,11 +496,21 @@ class TicketDetailPane(QWidget):
     def send(self, *, status: str | None = None, force: bool = False, despite_colleagues: bool = False) -> None:
         """``despite_colleagues``: the agent saw that a colleague is replying right now and sends anyway (the
         vendor's copy is still checked first, unless ``force``)."""
-        if self._ticket is None or self._controller.is_sending(self._ticket.ticket_number):
+        if self._ticket is None:
+            return
+        if self._controller.is_sending(self._ticket.ticket_number):
+            self.banner.show_message("Your reply to this ticket is still on its way; this one is kept as a draft: "
+                                     "send it when that one is done.", kind="info")
+            self._wait_told = True  # said while it was on its way: gone once it has arrived
             return
         if self._controller.sending_any:
             self.banner.show_message("Another reply is still being sent; send this one when it is done.",
                                      kind="info")
+            return
+        if self._controller.earlier_send_unsettled(self._ticket.ticket_number):
+            self.banner.show_message("A reply you sent to this ticket before the app stopped is being looked for "
+                                     "on the server first (so it is never sent twice); send this one when that is "
+                                     "told.", kind="info")
             return
         text = self.composer.toPlainText()
         if not text.strip():
@@ -484,12 +528,14 @@ class TicketDetailPane(QWidget):
                 "now. Wait for it, or send yours anyway.", kind="info", action_text="Send &anyway",
                 retry=lambda: self.send(status=status, force=force, despite_colleagues=True))
             return
-        self.save_draft()  # on disk before the request leaves, whatever happens next
         self.banner.hide()
         self._pending_status = status
         self._failed_number = number
-        self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
-                                    on_done=self._send_done, on_error=self._send_error)
+        problem = self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
+                                              on_done=self._send_done, on_error=self._send_error)
+        self._show_draft("")  # the text on its way is fixed; what is typed now is the next reply
+        if problem:
+            self.banner.show_message(problem)
 
     @Slot(object)
     def _send_with_status(self, action: QAction) -> None:
@@ -498,11 +544,19 @@ class TicketDetailPane(QWidget):
     def _is_current(self, number: int) -> bool:
         return self._ticket is not None and self._ticket.ticket_number == number
 
+    def _take_back(self, number: int) -> None:
+        """The reply did not go: its text is back in the reply box, in front of what was typed meanwhile."""
+        current = self._is_current(number)
+        text = self._controller.reply_ended(number, sent=False,
+                                            typed=self.composer.toPlainText() if current else None)
+        if current and text is not None:
+            self._show_draft(text)
+
     @Slot(object)
     def _send_done(self, result: Any) -> None:
         if isinstance(result, Collision):
             number = result.ticket.ticket_number
-            self._controller.reply_ended(number)
+            self._take_back(number)
             self.ticket_changed.emit(result.ticket)
             if self._is_current(number):
                 status = self._pending_status
@@ -517,13 +571,13 @@ class TicketDetailPane(QWidget):
             self.collision_found.emit(result.describe())
             return
         number = result.ticket.ticket_number
-        self._controller.reply_ended(number)
+        self._controller.reply_ended(number, sent=True)  # what was typed meanwhile stays, as the next draft
         if self._is_current(number):
-            self.composer.blockSignals(True)
-            self.composer.clear()
-            self.composer.blockSignals(False)
+            if self._wait_told and self.banner.kind() == "info":
+                self.banner.hide()
             self._scroll_to_end()
             QTimer.singleShot(0, self._scroll_to_end)  # and once the thread's new layout is done
+        self._wait_told = False
         if result.warning:
             self.banner.show_message(result.warning, kind="info")
         self.ticket_changed.emit(result.ticket)
@@ -532,7 +586,7 @@ class TicketDetailPane(QWidget):
     @Slot(object)
     def _send_error(self, error: ApiError) -> None:
         number = self._failed_number
-        self._controller.reply_ended(number)
+        self._take_back(number)
         safe = isinstance(error, (NetworkError, ServerError)) and not error.maybe_applied
         if self._is_current(number):
             status = self._pending_status
@@ -547,10 +601,17 @@ class TicketDetailPane(QWidget):
         self.send_failed.emit(error.message)
 
     def _set_sending(self, sending: bool) -> None:
-        self.composer.setReadOnly(sending)
+        """The reply box stays open for the next reply; Send waits; the phase is said where "Replying as" was."""
         self.send_button.setEnabled(not sending)
         self.send_status_button.setEnabled(not sending)
-        self.progress.setVisible(sending)
+        self.composer.setPlaceholderText(WRITE_NEXT if sending else WRITE_HERE)
+        if sending and self._ticket is not None:
+            number = self._ticket.ticket_number
+            self.send_progress.show_send(self._controller.send_phase_of(number), self._controller.sending_text(number))
+            self.reply_row.setCurrentWidget(self.send_progress)
+        else:
+            self.send_progress.clear()
+            self.reply_row.setCurrentWidget(self.from_label)
 
     # ------------------------------------------------------ editing
 
@@ -589,10 +650,14 @@ class TicketDetailPane(QWidget):
             return
         self._change_field = (field, box, current, number)
         self._controller.change(number, field, value, on_done=self._change_done, on_error=self._change_error)
+        self._update_busy()
 
-    def _set_changing(self, changing: bool) -> None:
-        self.status_box.setEnabled(not changing)
-        self.priority_box.setEnabled(not changing)
+    def _set_changing(self, field: str | None, *, busy: bool | None = None) -> None:
+        """Status and priority wait while either is saved (or a reply will set the status); the words say which."""
+        busy = field is not None if busy is None else busy
+        self.status_box.setEnabled(not busy)
+        self.priority_box.setEnabled(not busy)
+        self.saving.say(f"Saving {field}…" if busy and field else "")
 
     @Slot(object)
     def _change_done(self, ticket: Ticket) -> None:
