@@ -42,7 +42,7 @@ class ReplyBox(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._count_shown = -1
-        self.count_label = QLabel(self.viewport())
+        self.count_label = QLabel(self)  # in a strip kept below the text (viewport margins), never over it
         self.count_label.setAccessibleName("Characters in the reply")
         self.count_label.setToolTip(f"Shown from {COUNT_FROM:,} characters; the vendor's API sets no maximum "
                                     "for a reply")
@@ -79,12 +79,12 @@ class ReplyBox(QPlainTextEdit):
         self.count_label.adjustSize()
         if first:
             self.count_label.show()
-            self.setViewportMargins(0, 0, 0, self.count_label.height())  # the last line is not hidden under it
+            self.setViewportMargins(0, 0, 0, self.count_label.height())
         self._place_count()
 
     def _place_count(self) -> None:
-        view = self.viewport()
-        self.count_label.move(view.width() - self.count_label.width(), view.height() - self.count_label.height())
+        view = self.viewport().geometry()
+        self.count_label.move(view.right() + 1 - self.count_label.width(), view.bottom() + 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
