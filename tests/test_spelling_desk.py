@@ -8,7 +8,12 @@ import pytest
 from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit
 
+from gui.settings import SPELLING_OFF
+from tests import test_settings
+from tests.test_settings import open_settings
 from tests.test_workspace import SPEC_TICKET, WAIT, Desk
+
+desk_factory = test_settings.desk_factory  # a whole Desk (the app object) on a settings file of its own
 
 
 @pytest.fixture
@@ -64,3 +69,29 @@ def test_a_language_without_a_dictionary_turns_spelling_off_and_says_so(desk, tm
     desk.open(SPEC_TICKET)
     desk.qtbot.keyClicks(window.detail.composer, "Still typing")
     assert window.detail.composer.toPlainText() == "Still typing"
+
+
+def test_spelling_is_chosen_in_settings_off_stays_off_after_a_restart(qtbot, desk_factory, tmp_path):
+    first = desk_factory()
+    qtbot.waitUntil(lambda: first.window.speller is not None, timeout=WAIT)  # the system's language, by default
+    dialog = open_settings(qtbot, first)
+    dialog.email.setText("kim@togadesk.example")  # a profile Settings accepts
+    dialog.spelling.setCurrentIndex(dialog.spelling.findData(SPELLING_OFF))
+    with qtbot.waitSignal(dialog.destroyed, timeout=WAIT):
+        dialog.save_button.click()
+    qtbot.waitUntil(lambda: first.window.speller is None, timeout=WAIT)
+    first.shutdown()
+    again = desk_factory()
+    qtbot.waitUntil(lambda: again.window.spelling_asked, timeout=WAIT)
+    assert again.window.speller is None and again.window.spelling_language == ""
+
+
+def test_a_language_chosen_in_settings_is_the_dictionary_used(qtbot, desk_factory):
+    desk = desk_factory()
+    dialog = open_settings(qtbot, desk)
+    dialog.email.setText("kim@togadesk.example")
+    dialog.spelling.setCurrentIndex(dialog.spelling.findData("de"))
+    with qtbot.waitSignal(dialog.destroyed, timeout=WAIT):
+        dialog.save_button.click()
+    qtbot.waitUntil(lambda: desk.window.speller is not None and desk.window.speller.language == "de", timeout=WAIT)
+    assert desk.window.speller.misspelled("Vielen Dank für Ihre Gedult") == [(21, 6)]

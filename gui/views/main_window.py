@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self._orders: OrderService | None = None
         self.speller: Speller | None = None  # loaded on a worker (use_spelling); None: no underlines
         self._spelling_wanted: tuple[str, Path | None] = ("", None)
+        self._spelling_asked = False
         self.resize(1200, 760)
 
         self.model = controller.model
@@ -369,10 +370,21 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ spelling
 
+    @property
+    def spelling_language(self) -> str:
+        """The dictionary asked for ('' : spelling off)."""
+        return self._spelling_wanted[0]
+
+    @property
+    def spelling_asked(self) -> bool:
+        """use_spelling has been called (at start, once the first frame is on screen)."""
+        return self._spelling_asked
+
     def use_spelling(self, language: str, personal: Path | None) -> None:
         """Spelling in the reply box and the new-ticket message: the dictionary loads on a worker and the
         underlines appear when it is there; '' turns spelling off."""
         self._spelling_wanted = (language, personal)
+        self._spelling_asked = True
         if not language:
             self._speller_loaded(None)
             return
