@@ -46,6 +46,7 @@ from .tickets import Relisted, Removed, TicketEvent, TicketRepository
 if TYPE_CHECKING:
     from .relay.health import RelayStatus
     from .team import Assignment
+    from .team.registry import TeamRegistry
     from .team.sync import TeamSync
 
 TEAM_SEARCH_MS = 250  # typing pause before the team's registry is searched
@@ -149,6 +150,11 @@ class TicketController(QObject):
     @property
     def tickets(self) -> TicketRepository | None:
         return self._service.tickets if self._service else None
+
+    @property
+    def team_registry(self) -> TeamRegistry | None:
+        """The team's database in team mode (its canned replies), else None."""
+        return self._team.registry if self._team is not None else None
 
     @property
     def current(self) -> int | None:

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..api import ApiError, Order, Ticket
+from ..canned import Template, fill
 from ..controller import TicketController
 from ..plain_text import single_line
+from ..services.canned_replies import CannedReplies, Library
 from ..services.orders import OrderService
 from ..services.tickets import Agent
 from ..spelling import Speller
@@ -269,6 +271,15 @@ class MainWindow(QMainWindow):
         self.reply_action = self._action("&Reply", "Ctrl+R", "Put the cursor in the open ticket's reply box",
                                          lambda: self.detail.focus_composer())  # not triggered's "checked"
         ticket_menu.insertAction(self.detail.send_action, self.reply_action)
+        self.canned_action = self._action("Insert &canned reply…", "Ctrl+Shift+I",
+                                          "Insert a canned reply into the open ticket's reply box, filled for it",
+                                          self.pick_canned_reply)
+        self.manage_canned_action = QAction("Canned replies…", self)  # no key of its own: the picker has Manage…
+        self.manage_canned_action.setStatusTip("Add, edit, share, import and export canned replies")
+        self.manage_canned_action.triggered.connect(self.manage_canned_replies)
+        self.addAction(self.manage_canned_action)
+        ticket_menu.insertAction(self.detail.send_action, self.canned_action)
+        ticket_menu.insertAction(self.detail.send_action, self.manage_canned_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", [QKeySequence("F1"), QKeySequence("Ctrl+/")],
                                              "Every shortcut of this window", self.show_shortcuts)
@@ -407,6 +418,59 @@ class MainWindow(QMainWindow):
     def _speller_failed(self, error: ApiError) -> None:
         log.warning("Spelling is off: the dictionary did not load (%s)", error.message)
         self._status_message(f"Spelling is off: the dictionary did not load. {error.message}")
+
+    # ------------------------------------------------------------ canned replies
+
+    def _canned(self) -> CannedReplies | None:
+        tickets = self.controller.tickets
+        return CannedReplies(tickets.store, self.controller.team_registry) if tickets is not None else None
+
+    @Slot()
+    def pick_canned_reply(self) -> None:
+        """Ctrl+Shift+I: the library is read on a worker (the team's is a network call), then the picker opens."""
+        service = self._canned()
+        if service is None or self.detail.ticket is None:
+            self._status_message("Open a ticket first: a canned reply goes into its reply box.")
+            return
+        self._runner.submit(service.read, on_done=self._show_picker, on_error=self._canned_failed)
+
+    @Slot(object)
+    def _show_picker(self, library: Library) -> None:
+        from .canned_picker import CannedPicker
+
+        ticket = self.detail.ticket
+        if ticket is None:
+            return
+        agent = self.detail.agent
+        picker = CannedPicker(library.templates, lambda t: fill(t.text, ticket, agent), library.problem, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(self._insert_canned)
+        picker.manage_requested.connect(self.manage_canned_replies)
+        self.canned_picker = picker
+        picker.open()
+
+    @Slot(object)
+    def _insert_canned(self, template: Template) -> None:
+        ticket = self.detail.ticket
+        if ticket is not None:
+            self.detail.insert_reply(fill(template.text, ticket, self.detail.agent), template.status)
+
+    @Slot()
+    def manage_canned_replies(self) -> None:
+        from .canned_library import CannedLibrary
+
+        service = self._canned()
+        if service is None:
+            self._status_message("Canned replies are kept with this desk's tickets: connect to a server first.")
+            return
+        dialog = CannedLibrary(self._runner, service, self.speller, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.canned_library = dialog
+        dialog.open()
+
+    @Slot(object)
+    def _canned_failed(self, error: ApiError) -> None:
+        self.notify(f"Could not read the canned replies: {error.message}")
 
     @Slot()
     def show_palette(self) -> None:

@@ -113,6 +113,7 @@ class TicketDetailPane(QWidget):
         self.agent = agent
         self._ticket: Ticket | None = None
         self._pending_status: str | None = None
+        self._status_on_send: dict[int, str] = {}  # a canned reply inserted here sets this status when sent
         self._failed_number = 0
         self._change_field: tuple[str, QComboBox, str, int] | None = None
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
@@ -529,6 +530,8 @@ class TicketDetailPane(QWidget):
                 retry=lambda: self.send(status=status, force=force, despite_colleagues=True))
             return
         self.banner.hide()
+        if status is None:
+            status = self._status_on_send.get(number)  # a canned reply's status, said when it was inserted
         self._pending_status = status
         self._failed_number = number
         problem = self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
@@ -536,6 +539,28 @@ class TicketDetailPane(QWidget):
         self._show_draft("")  # the text on its way is fixed; what is typed now is the next reply
         if problem:
             self.banner.show_message(problem)
+
+    def insert_reply(self, text: str, status: str = "") -> None:
+        """A canned reply at the cursor (one undo step, saved as the draft like typing); its ``status`` is set
+        when this reply is sent, unless the agent says otherwise."""
+        if self._ticket is None:
+            return
+        number = self._ticket.ticket_number
+        self.composer.insertPlainText(text)
+        QTimer.singleShot(0, self.composer, self.composer.setFocus)  # once the picker has given focus back
+        if status:
+            self._status_on_send[number] = status
+            words = status.replace("_", " ").title()
+            self.banner.show_message(f"Sending this reply sets the status to {words}.", kind="info",
+                                     action_text="&Keep the status", retry=lambda: self._keep_status(number))
+
+    def _keep_status(self, number: int) -> None:
+        self._status_on_send.pop(number, None)
+        self.banner.hide()
+
+    def status_on_send(self) -> str:
+        """The status a canned reply asked to set when the open ticket's reply is sent ('' none)."""
+        return self._status_on_send.get(self._ticket.ticket_number, "") if self._ticket is not None else ""
 
     @Slot(object)
     def _send_with_status(self, action: QAction) -> None:
@@ -572,6 +597,7 @@ class TicketDetailPane(QWidget):
             return
         number = result.ticket.ticket_number
         self._controller.reply_ended(number, sent=True)  # what was typed meanwhile stays, as the next draft
+        self._status_on_send.pop(number, None)  # a canned reply's status went with it (not the next reply's)
         if self._is_current(number):
             if self._wait_told and self.banner.kind() == "info":
                 self.banner.hide()
