@@ -138,3 +138,34 @@ def test_an_unknown_stored_word_means_system(tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue(theme.SETTINGS_KEY, "solarized")
     assert theme.load(settings) == theme.SYSTEM
+
+
+def _link_colours(browser) -> set[str]:
+    colours = set()
+    block = browser.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.isValid() and fragment.charFormat().isAnchor():
+                colours.add(fragment.charFormat().foreground().color().name())
+            it += 1
+        block = block.next()
+    return colours
+
+
+def test_the_open_threads_links_follow_a_live_switch_to_dark(qtbot, sandbox, tmp_path):
+    from tests.test_workspace import SPEC_TICKET, Desk
+
+    desk = Desk(qtbot, sandbox, tmp_path)
+    try:
+        theme.apply(theme.LIGHT)
+        desk.open(SPEC_TICKET)
+        thread = desk.window.detail.thread
+        light = _link_colours(thread)
+        assert light  # the spec ticket's thread has e-mail links
+        theme.apply(theme.DARK)
+        qtbot.waitUntil(lambda: _link_colours(thread) and _link_colours(thread) != light, timeout=WAIT)
+        assert _link_colours(thread) == {QApplication.palette().color(Role.Link).name()}
+    finally:
+        desk.close()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..api import ApiError, NetworkError, Priority, ServerError, Status, Ticket
 from ..controller import TicketController
 from ..plain_text import single_line
@@ -272,6 +273,7 @@ class TicketDetailPane(QWidget):
         controller.busy_changed.connect(self._busy_changed)
         controller.history_shown.connect(self.show_history)
         controller.draft_changed.connect(self._draft_changed)
+        theme.palette_changes().connect(self._palette_changed)
         controller.send_phase.connect(self._send_phase)
         controller.agents_changed.connect(self._agents_changed)
 
@@ -437,6 +439,13 @@ class TicketDetailPane(QWidget):
         self._thread_html = html
         self.thread.setHtml(html)
         bar.setValue(bar.maximum() if (not keep_position or at_end) else position)
+
+    @Slot()
+    def _palette_changed(self) -> None:
+        """Light/Dark switched: the thread's links take their colour when its HTML is set, so set it again."""
+        if self._ticket is not None:
+            self._thread_html = ""
+            self._render_thread(self._ticket, keep_position=True)
 
     def _scroll_to_end(self) -> None:
         bar = self.thread.verticalScrollBar()
