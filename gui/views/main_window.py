@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -184,6 +185,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 5000)
 
     @Slot(str)
+    def _offer_undo(self, text: str) -> None:
+        self.undo_label.setText(text)
+        self.undo_label.show()
+        self.undo_button.show()
+
+    @Slot()
+    def _withdraw_undo(self) -> None:
+        self.undo_label.hide()
+        self.undo_button.hide()
+
+    @Slot(str)
     def _refresh_state(self, text: str) -> None:
         self.refreshed_label.setText(text)
 
@@ -313,6 +325,18 @@ class MainWindow(QMainWindow):
         self.team_label.setAccessibleName("Team")
         self.team_label.setToolTip("The team database this desk shares its tickets through")
         self.team_label.hide()
+        self.undo_label = QLabel()
+        self.undo_label.setAccessibleName("Last change")
+        self.undo_button = QPushButton("&Undo")
+        self.undo_button.setToolTip("Send the previous value back to the server")
+        self.undo_button.setAccessibleName("Undo the last status or priority change")
+        self.undo_button.clicked.connect(self.detail.undo_change)
+        for widget in (self.undo_label, self.undo_button):
+            widget.hide()
+            self.statusBar().addPermanentWidget(widget)
+        self.detail.undo_offered.connect(self._offer_undo)
+        self.detail.undo_withdrawn.connect(self._withdraw_undo)
+        self.detail.undo_told.connect(self._status_message)
         self.statusBar().addPermanentWidget(self.team_label)
         self.statusBar().addPermanentWidget(self.refreshed_label)
         self.statusBar().addPermanentWidget(self.busy_bar)

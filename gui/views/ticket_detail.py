@@ -52,6 +52,7 @@ PLACEHOLDER = "Choose a ticket on the left, or open one by number (Ctrl+L)."
 WRITE_HERE = "Write a reply… (Ctrl+Enter sends)"
 WRITE_NEXT = "Your reply is on its way. Write the next one here; it is kept as a draft."
 SAVING = ("status", "priority")
+UNDO_MS = 10_000  # how long the status bar offers to undo the agent's own status or priority change
 HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
 
 
@@ -107,6 +108,9 @@ class TicketDetailPane(QWidget):
     collision_found = Signal(str)
     order_requested = Signal(object)  # an order number mentioned in the ticket was clicked
     list_requested = Signal()  # Esc in the ticket pane: back to the list
+    undo_offered = Signal(str)  # the agent changed a status or priority: Undo may send it back for UNDO_MS
+    undo_withdrawn = Signal()  # too late, another change, or done
+    undo_told = Signal(str)  # what the Undo did
 
     def __init__(self, controller: TicketController, agent: Agent, parent: QWidget | None = None):
         super().__init__(parent)
@@ -115,8 +119,14 @@ class TicketDetailPane(QWidget):
         self._ticket: Ticket | None = None
         self._pending_status: str | None = None
         self._status_on_send: dict[int, str] = {}  # a canned reply inserted here sets this status when sent
+        self._last_change: tuple[int, str, str, str] | None = None  # (number, field, old, new): what Undo sends back
+        self.undo_timer = QTimer(self)
+        self.undo_timer.setSingleShot(True)
+        self.undo_timer.setInterval(UNDO_MS)
+        self.undo_timer.timeout.connect(self._undo_expired)
         self._failed_number = 0
-        self._change_field: tuple[str, QComboBox, str, int] | None = None
+        # (field, its box or None, the value to roll back to, number, the value sent, an Undo) while one is saved
+        self._change_field: tuple[str, QComboBox | None, str, int, str, bool] | None = None
         self._thread_html = ""  # what the thread shows, to skip laying out the same text again
         self._draft_unsaved = False  # the last draft write failed: its warning is on screen
         self._folded = 0  # earliest replies of this ticket folded away; fixed until another ticket or unfolding
@@ -683,9 +693,32 @@ class TicketDetailPane(QWidget):
         current = str(getattr(self._ticket, field) or "")
         if value == current or self._controller.is_changing(number):
             return
-        self._change_field = (field, box, current, number)
+        self._withdraw_undo()
+        self._change_field = (field, box, current, number, value, False)
         self._controller.change(number, field, value, on_done=self._change_done, on_error=self._change_error)
         self._update_busy()
+
+    def undo_change(self) -> None:
+        """The status bar's Undo: the agent's last status or priority change, within UNDO_MS, sent back."""
+        last, self._last_change = self._last_change, None
+        self._withdraw_undo()
+        if last is None or self._change_field is not None:
+            return
+        number, field, old, new = last
+        if self._controller.is_changing(number):
+            return
+        box = (self.status_box if field == "status" else self.priority_box) if self._is_current(number) else None
+        if box is not None:
+            self._set_combo(box, old)
+        self._change_field = (field, box, new, number, old, True)
+        self._controller.change(number, field, old, on_done=self._change_done, on_error=self._change_error)
+        self._update_busy()
+
+    def _withdraw_undo(self) -> None:
+        if self.undo_timer.isActive() or self._last_change is not None:
+            self.undo_timer.stop()
+            self._last_change = None
+            self.undo_withdrawn.emit()
 
     def _set_changing(self, field: str | None, *, busy: bool | None = None) -> None:
         """Status and priority wait while either is saved (or a reply will set the status); the words say which."""
@@ -696,20 +729,31 @@ class TicketDetailPane(QWidget):
 
     @Slot(object)
     def _change_done(self, ticket: Ticket) -> None:
-        number = self._change_field[3]
+        field, _box, old, number, value, undoing = self._change_field
         self._change_field = None
         self._controller.change_ended(number)
         self._update_busy()
         self.ticket_changed.emit(ticket)
+        words = str(value).replace("_", " ").title()
+        if undoing:
+            self.undo_told.emit(f"Undone: the {field} of #{number} is {words} again.")
+        elif old:
+            self._last_change = (number, field, old, value)
+            self.undo_timer.start()
+            self.undo_offered.emit(f"#{number}: {field} set to {words}.")
+
+    @Slot()
+    def _undo_expired(self) -> None:
+        self._last_change = None
+        self.undo_withdrawn.emit()
 
     @Slot(object)
     def _change_error(self, error: ApiError) -> None:
-        field, box, old, number = self._change_field
+        field, box, old, number, _value, undoing = self._change_field
         self._change_field = None
         self._controller.change_ended(number)
         self._update_busy()
-        if not self._is_current(number):
-            self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")
-            return
-        self._set_combo(box, old)  # roll back: the server did not take it
-        self.banner.show_message(f"The {field} of #{number} was not changed: {error.message}")
+        if self._is_current(number) and box is not None:
+            self._set_combo(box, old)  # roll back: the server did not take it
+        what = "changed back" if undoing else "changed"
+        self.banner.show_message(f"The {field} of #{number} was not {what}: {error.message}")
