@@ -220,3 +220,21 @@ def load_spelling(settings: QSettings) -> str:
 def save_spelling(settings: QSettings, choice: str) -> None:
     settings.setValue(SPELLING_KEY, choice)
     settings.sync()
+
+
+SIGNATURE_CHARS = 2_000
+
+
+def _signature_key(environment: str, email: str) -> str:
+    return f"signatures/{_url_key(environment or 'none')}/{_url_key(email.strip().casefold() or 'nobody')}"
+
+
+def load_signature(settings: QSettings, environment: str, email: str) -> str:
+    """The agent's signature in ``environment`` (its label: Sandbox, Production, Custom: URL): one per agent and
+    environment, so a test signature never reaches a real customer."""
+    return str(settings.value(_signature_key(environment, email), "") or "")[:SIGNATURE_CHARS]
+
+
+def save_signature(settings: QSettings, environment: str, email: str, text: str) -> None:
+    settings.setValue(_signature_key(environment, email), text[:SIGNATURE_CHARS])
+    settings.sync()

@@ -31,6 +31,7 @@ from ..plain_text import single_line
 from ..services.canned_replies import CannedReplies, Library
 from ..services.orders import OrderService
 from ..services.tickets import Agent
+from ..settings import load_signature, save_signature
 from ..spelling import Speller
 from ..tasks import BACKGROUND
 from .banner import Banner
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.orders_tab.set_service(orders)
         self._environment = environment
         self.detail.set_service(agent)
+        self.detail.set_signature(load_signature(self._settings, environment, agent.email_address))
         self.list_pane.set_me(agent.email_address)
         self.list_pane.set_team(self.controller.in_team)
         for action in (self.take_action, self.give_action, self.release_action):
@@ -183,6 +185,21 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
+
+    @Slot()
+    def edit_signature(self) -> None:
+        from .signature_dialog import SignatureDialog
+
+        dialog = SignatureDialog(self.detail.signature, self._environment, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._signature_saved)
+        self.signature_dialog = dialog
+        dialog.open()
+
+    @Slot(str)
+    def _signature_saved(self, text: str) -> None:
+        save_signature(self._settings, self._environment, self.detail.agent.email_address, text)
+        self.detail.set_signature(text)
 
     @Slot(str)
     def _offer_undo(self, text: str) -> None:
@@ -334,6 +351,7 @@ class MainWindow(QMainWindow):
         for widget in (self.undo_label, self.undo_button):
             widget.hide()
             self.statusBar().addPermanentWidget(widget)
+        self.detail.signature_requested.connect(self.edit_signature)
         self.detail.undo_offered.connect(self._offer_undo)
         self.detail.undo_withdrawn.connect(self._withdraw_undo)
         self.detail.undo_told.connect(self._status_message)

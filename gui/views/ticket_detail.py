@@ -56,6 +56,14 @@ UNDO_MS = 10_000  # how long the status bar offers to undo the agent's own statu
 HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
 
 
+def signed(text: str, signature: str) -> str:
+    """The reply as sent: the signature after it, unless it already ends with it (a canned reply that has it)."""
+    mark = signature.strip()
+    if not mark or text.rstrip().endswith(mark):
+        return text
+    return text.rstrip() + "\n\n" + mark
+
+
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -108,6 +116,7 @@ class TicketDetailPane(QWidget):
     collision_found = Signal(str)
     order_requested = Signal(object)  # an order number mentioned in the ticket was clicked
     list_requested = Signal()  # Esc in the ticket pane: back to the list
+    signature_requested = Signal()  # the Signature… button: the window edits it (it keeps it in the settings)
     undo_offered = Signal(str)  # the agent changed a status or priority: Undo may send it back for UNDO_MS
     undo_withdrawn = Signal()  # too late, another change, or done
     undo_told = Signal(str)  # what the Undo did
@@ -210,6 +219,11 @@ class TicketDetailPane(QWidget):
         self.send_button.setToolTip("Send the reply (Ctrl+Enter)")
         self.send_button.setAccessibleName("Send reply")
         self.send_button.clicked.connect(self.send)
+        self.signature = ""  # appended to every reply sent from here (this agent, this environment)
+        self.signature_button = QToolButton()
+        self.signature_button.setText("Si&gnature…")
+        self.signature_button.setAccessibleName("Signature")
+        self.signature_button.clicked.connect(self.signature_requested.emit)
         self.send_status_button = QToolButton()
         self.send_status_button.setText("Send and set status")
         self.send_status_button.setToolTip("Send the reply, then change the ticket's status")
@@ -257,6 +271,7 @@ class TicketDetailPane(QWidget):
         header.addRow(self.history_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reply_row, 1)
+        buttons.addWidget(self.signature_button)
         buttons.addWidget(self.send_status_button)
         buttons.addWidget(self.send_button)
 
@@ -303,7 +318,17 @@ class TicketDetailPane(QWidget):
     def set_agent(self, agent: Agent) -> None:
         self.agent = agent
         name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
-        self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>")
+        self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>"
+                                + (", signed" if self.signature.strip() else ""))
+
+    def set_signature(self, text: str) -> None:
+        """What every reply sent from here ends with ('' none); shown on the button's tooltip."""
+        self.signature = text
+        first = single_line(text.strip().splitlines()[0][:80]) if text.strip() else ""
+        self.signature_button.setToolTip(f"Your signature, added to every reply you send: \u201c{first}\u201d"
+                                         + ("…" if "\n" in text.strip() else "") if first else
+                                         "Add a signature to every reply you send")
+        self.set_agent(self.agent)
 
     @Slot(object)
     def show_ticket(self, ticket: Ticket) -> None:
@@ -537,6 +562,7 @@ class TicketDetailPane(QWidget):
             self.banner.show_message("Write a reply before sending.", kind="info")
             self.composer.setFocus()
             return
+        text = signed(text, self.signature)
         if not self.agent.email_address:
             self.banner.show_message("Set your e-mail address in the settings before replying.")
             return
