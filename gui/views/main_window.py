@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from ..api import ApiError, Order, Ticket
 from ..canned import Template, fill
+
+if TYPE_CHECKING:
+    from ..services.canned_replies import CannedReplies, Library
 from ..controller import TicketController
 from ..plain_text import single_line
-from ..services.canned_replies import CannedReplies, Library
 from ..services.orders import OrderService
 from ..services.tickets import Agent
 from ..settings import load_signature, save_signature
@@ -464,6 +467,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ canned replies
 
     def _canned(self) -> CannedReplies | None:
+        from ..services.canned_replies import CannedReplies  # the team's driver with it: not part of start-up
+
         tickets = self.controller.tickets
         return CannedReplies(tickets.store, self.controller.team_registry) if tickets is not None else None
 
