@@ -250,3 +250,8 @@ def test_the_first_client_imports_them():
 
 def test_importing_gui_settings_does_not_import_keyring():
     assert imported_after("import gui.settings", "keyring") == [False]
+
+
+def test_the_window_imports_neither_the_team_driver_nor_the_spelling_dictionaries_before_they_are_used():
+    """They cost more than the rest of start-up together; a desk without a team never needs the first."""
+    assert imported_after("import gui.app, gui.views.main_window", "psycopg", "spellchecker") == [False, False]
