@@ -83,7 +83,7 @@ def test_subject_keeps_its_minimum_and_the_activity_time_fits_at_every_size(desk
         assert widths == table.viewport().width() and table.horizontalScrollBar().maximum() == 0
     if size == (1920, 1080):
         assert widths == table.viewport().width()
-        assert header.sectionSize(SUBJECT) > 1.5 * subject_minimum(table)  # the list has 55% of the window
+        assert header.sectionSize(SUBJECT) > 1.5 * subject_minimum(table)  # the list has 62% of the window
         assert_cells_fit(table, (REQUESTER,))  # the list's requesters are whole at this size
 
 

@@ -47,7 +47,7 @@ from .welcome import WelcomeView
 
 log = logging.getLogger(__name__)
 
-LIST_SHARE = 0.55  # of the window's width, for the list at first run: its columns need it, the ticket the rest
+LIST_SHARE = 0.62  # of the window's width, for the list at first run: its columns need it, the ticket the rest
 ENVIRONMENT_COLOURS = {"Sandbox": "#2e7d32", "Beta": "#ef6c00", "Production": "#c62828"}
 
 
