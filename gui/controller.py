@@ -29,6 +29,7 @@ from .api import validation as v
 from .live_updates import LiveUpdates, plan_for
 from .models.ticket_table import SortedInAdvance, TicketTableModel, sorted_in_advance
 from .presence import PresenceWatch
+from .services.bulk import Batch, reason_of
 from .services.refresh import RefreshPlanner, RefreshPolicy
 from .services.tickets import (
     NEW_TICKET_DRAFT,
@@ -41,7 +42,7 @@ from .services.tickets import (
 )
 from .store import Change, JournalEntry
 from .tasks import BACKGROUND, OneAtATime, TaskRunner, TaskScope
-from .tickets import Relisted, Removed, TicketEvent, TicketRepository
+from .tickets import Relisted, Removal, Removed, TicketEvent, TicketRepository
 
 if TYPE_CHECKING:
     from .relay.health import RelayStatus
@@ -53,6 +54,7 @@ TEAM_SEARCH_MS = 250  # typing pause before the team's registry is searched
 MIN_TEAM_SEARCH = 3  # characters
 TEAM_STATE_MS = 2000  # the status bar's team words are refreshed this often (changes waiting to be sent)
 RELAY_CHECK_MS = 10_000  # whether the team's relay polls is asked this often (a dead one is stale after 20 s)
+LOCAL_UNDO_MS = 10_000  # how long the status bar offers to undo a bulk mark read/unread or remove (as a change's)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,10 @@ class TicketController(QObject):
     teammates_found = Signal(object, object)  # (ticket, [agents seen in the team's log]) for "Give to..."
     send_phase = Signal(object, str)  # (ticket, the phase its reply's send has reached: services.tickets CHECKING...)
     agents_changed = Signal()  # more addresses are known as agents' (the thread labels their replies)
+    bulk_progress = Signal(str)  # the progress line of a change to several tickets ('' : none is running)
+    bulk_finished = Signal(str, object, bool)  # (summary, [numbers not changed, in list order], any failed)
+    local_undo_offered = Signal(str)  # a bulk mark read/unread or remove can be undone for LOCAL_UNDO_MS
+    local_undo_withdrawn = Signal()  # too late, undone, or another environment
     _team_woke = Signal()  # from the team listener's thread: colleagues may have changed something
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
@@ -135,6 +141,12 @@ class TicketController(QObject):
         self._relay_asked = False
         self.live.state_changed.connect(self.refresh_state)
         self.live.sweep_finished.connect(self._sweep_finished)
+        self._batch: Batch | None = None  # the change to several tickets under way
+        self._local_undo: Callable[[], str] | None = None  # undoes the last bulk local action; returns its words
+        self.local_undo_timer = QTimer(self)
+        self.local_undo_timer.setSingleShot(True)
+        self.local_undo_timer.setInterval(LOCAL_UNDO_MS)
+        self.local_undo_timer.timeout.connect(self.withdraw_local_undo)
 
     # ------------------------------------------------------------ connection
 
@@ -204,6 +216,10 @@ class TicketController(QObject):
         self._sent_text.clear()
         self._phase.clear()
         self._changing.clear()
+        if self._batch is not None:  # its answers are dropped with the scope
+            self._batch = None
+            self.bulk_progress.emit("")
+        self.withdraw_local_undo()
         self._agents = frozenset()
         self._team = None
         self._catching_up.reset()
@@ -708,6 +724,125 @@ class TicketController(QObject):
         self.runner.submit(functools.partial(task, number, **{field: value}), scope=self._scope,  # "priority" is
                            on_done=on_done, on_error=on_error)  # also submit's own keyword: bound here, not passed
 
+    # ------------------------------------------------------------ several tickets at once
+
+    @property
+    def bulk_running(self) -> bool:
+        return self._batch is not None
+
+    def change_many(self, numbers: list[int], field: str, value: str) -> bool:
+        """Status or priority of several tickets: one PUT at a time, in the order given (the list's), each
+        through ``change`` (its lane, its journal entry, the fetch after it); a ticket that has the value
+        already is not sent. False when a change to several is already under way."""
+        if self._batch is not None or self._service is None or not numbers:
+            return False
+        self._batch = Batch(field, value, list(dict.fromkeys(numbers)))
+        self._bulk_next()
+        return True
+
+    def cancel_many(self) -> None:
+        """The tickets not sent yet are left as they are; the one on its way still answers."""
+        batch = self._batch
+        if batch is not None and not batch.cancelled:
+            batch.cancel()
+            if batch.current is not None:
+                self.bulk_progress.emit(f"Cancelling: waiting for #{batch.current}\u2026")
+            else:
+                self._bulk_next()
+
+    def _bulk_next(self) -> None:
+        batch = self._batch
+        while batch is not None and (number := batch.take_next()) is not None:
+            row = self.tickets.row(number) if self.tickets is not None else None
+            if row is None:
+                batch.refused("no longer in this list")
+            elif str(getattr(row, batch.field) or "") == batch.value:
+                batch.had_it()
+            elif self.is_changing(number):
+                batch.refused(f"another change to its {self.changing_field(number)} was on its way")
+            else:
+                self.bulk_progress.emit(batch.progress())
+                self.change(number, batch.field, batch.value, on_done=functools.partial(self._bulk_changed, batch),
+                            on_error=functools.partial(self._bulk_refused, batch))
+                return
+        if batch is not None:
+            self._batch = None
+            self.bulk_progress.emit("")
+            self.bulk_finished.emit(batch.summary(), batch.not_changed, bool(batch.failed))
+
+    def _bulk_changed(self, batch: Batch, _ticket: Ticket) -> None:
+        if batch is self._batch and batch.current is not None:
+            self.change_ended(batch.current)
+            batch.done()
+            self._bulk_next()
+
+    def _bulk_refused(self, batch: Batch, error: ApiError) -> None:
+        if batch is self._batch and batch.current is not None:
+            self.change_ended(batch.current)
+            batch.refused(reason_of(error))
+            self._bulk_next()
+
+    def mark_many(self, numbers: list[int], *, unread: bool) -> None:
+        """Several tickets marked unread (or read) here only; Undo sets back the ones that changed."""
+        if self.tickets is None:
+            return
+        tickets = self.tickets
+        changed = tickets.set_unread(numbers, unread)
+        self._take_changes()
+        state = "unread" if unread else "read"
+        if not changed:
+            self.status_message.emit(f"The {_tickets(len(numbers))} were {state} already.")
+            return
+
+        def undo() -> str:
+            if tickets is not self.tickets:
+                return ""
+            tickets.set_unread(changed, not unread)
+            self._take_changes()
+            return f"Undone: {_tickets(len(changed))} {'are' if len(changed) != 1 else 'is'} " \
+                   f"{'read' if unread else 'unread'} again."
+
+        self._offer_local_undo(f"{_tickets(len(changed))} marked {state}.", undo)
+
+    def remove_many(self, numbers: list[int]) -> None:
+        """Several tickets off this list (the server keeps them); Undo lists them again exactly as they were."""
+        if self.tickets is None or not numbers:
+            return
+        tickets = self.tickets
+        removal: Removal = tickets.remove_many(numbers)
+        self._take_changes()  # the Removed events update the list and the pane
+
+        def undo() -> str:
+            if tickets is not self.tickets:
+                return ""
+            back = tickets.restore(removal)
+            self._take_changes()
+            for number in back:
+                self.live.track_number(number)  # refreshed again like any listed ticket
+            return f"Undone: {_tickets(len(back))} back in the list."
+
+        self._offer_local_undo(f"{_tickets(len(numbers))} removed from this list (the server keeps them).", undo)
+
+    def _offer_local_undo(self, words: str, undo: Callable[[], str]) -> None:
+        self._local_undo = undo
+        self.local_undo_timer.start()
+        self.local_undo_offered.emit(words)
+
+    def undo_local(self) -> None:
+        """The status bar's Undo for the last bulk local action, while it is offered."""
+        undo = self._local_undo
+        self.withdraw_local_undo()
+        if undo is not None and (words := undo()):
+            self.status_message.emit(words)
+
+    @Slot()
+    def withdraw_local_undo(self) -> None:
+        """Too late, or another Undo is offered instead."""
+        self.local_undo_timer.stop()
+        if self._local_undo is not None:
+            self._local_undo = None
+            self.local_undo_withdrawn.emit()
+
     def _settle(self) -> None:
         if self._service is not None and self._settling.begin():
             self.runner.submit(self._service.settle_unsettled, scope=self._scope, on_done=self._settled,
@@ -773,6 +908,10 @@ class TicketController(QObject):
         """A ticket the agent filed: it is listed, opened and watched."""
         self.live.track_number(ticket.ticket_number)
         self.open(ticket.ticket_number)
+
+
+def _tickets(count: int) -> str:
+    return f"{count} ticket{'s' if count != 1 else ''}"
 
 
 def _team_words(where: str, problem: str, relay: RelayStatus | None) -> str:

@@ -59,6 +59,14 @@ class Relisted:
     numbers: frozenset[int]
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Tickets the agent removed together, with their stored records: what an Undo lists again."""
+
+    numbers: tuple[int, ...]
+    records: tuple[dict[str, Any], ...]
+
+
 TicketEvent = Saved | Removed | Relisted
 RELIST_OVER = 200  # a batch storing more tickets than this is told as one Relisted
 Listener = Callable[[TicketEvent], None]
@@ -285,6 +293,37 @@ class TicketRepository:
             self._removed[number] = next(self._sequence)
             self.store.remove(self.env, number)
             self._tell(Removed(number))
+
+    # ------------------------------------------------------------ several at once (bulk, local, undoable)
+
+    def set_unread(self, numbers: list[int], unread: bool) -> list[int]:
+        """Marks each unread (or read) and tells each change; returns those that changed (what Undo sets back)."""
+        with self._lock:
+            rows = self.store.set_unread(self.env, [n for n in numbers if n not in self._removed], unread)
+            for row in rows:
+                self._tell(Saved(Change.SAME, row))
+        return [row.number for row in rows]
+
+    def remove_many(self, numbers: list[int]) -> Removal:
+        """``remove`` for several in one transaction; the ``Removal`` holds what ``restore`` puts back."""
+        with self._lock:
+            records = self.store.remove_many(self.env, numbers)
+            for number in numbers:
+                self._removed[number] = next(self._sequence)
+                self._tell(Removed(number))
+        return Removal(tuple(numbers), tuple(records))
+
+    def restore(self, removal: Removal) -> list[int]:
+        """Undoes ``remove_many``: each ticket is listed again as it was (unread, first seen, its snapshot),
+        unless it was opened again meanwhile (its newer row stays). Returns the numbers listed again."""
+        with self._lock:
+            records = [r for r in removal.records if r.get("number") in self._removed]
+            rows = self.store.restore(self.env, records)
+            for record in records:
+                self._removed.pop(record["number"], None)
+            for row in rows:
+                self._tell(Saved(Change.SAME, row))
+        return [row.number for row in rows]
 
     # ------------------------------------------------------------ writes
 
