@@ -33,7 +33,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
-from operator import add, and_, attrgetter, contains, eq, mul, not_, sub
+from operator import add, and_, attrgetter, contains, eq, lt, mul, not_, sub
 from typing import Any
 
 from .store import TicketRow
@@ -75,22 +75,30 @@ _SORT_KEYS: dict[int, Callable[[TicketRow], Any]] = {
     ACTIVITY: lambda r: r.last_activity,
 }
 
-_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD, _PEOPLE, _ASSIGNEE = map(
+_NUMBER, _SUBJECT, _REQUESTER, _EMAIL, _STATUS, _PRIORITY, _SEARCH, _UNREAD, _PEOPLE, _ASSIGNEE, _ACTIVITY = map(
     attrgetter, ("number", "subject", "requester", "email", "status", "priority", "search", "unread", "people",
-                 "assignee"))
-_FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: attrgetter("last_activity")}
+                 "assignee", "last_activity"))
+_FIELD_OF = {NUMBER: _NUMBER, REPLIES: attrgetter("replies"), ACTIVITY: _ACTIVITY}
 _KEYS_OF_THE_WHOLE = (UNREAD, STATUS, PRIORITY)  # keys that depend on every row (a new row: made afresh)
 _RANKED = (STATUS, PRIORITY)  # of those, keys that a changed value may invalidate (UNREAD's hang on numbers only)
 _RANKABLE = (SUBJECT, REQUESTER, ACTIVITY)  # str keys, often with few distinct values: ranked in idle time
-_NO_FILTER = ("", frozenset(), "", "")
+_NO_FILTER = ("", frozenset(), "", "", False, "")
 
-# (text, statuses, priority, person): text stripped and casefolded; statuses shown (empty: any), or with
-# EVERY_STATUS_BUT among them the statuses hidden (so "Not closed" shows a status the app does not know yet);
-# person as ``store.person`` makes it ("Mine"), or UNASSIGNED (nobody in the team has taken it)
-Filter = tuple[str, frozenset[str], str, str]
+# (text, statuses, priority, person, unread, older than): text stripped and casefolded; statuses shown (empty:
+# any), or with EVERY_STATUS_BUT among them the statuses hidden (so "Not closed" shows a status the app does not
+# know yet); person as ``store.person`` makes it ("Mine"), or UNASSIGNED (nobody in the team has taken it);
+# unread: only unread tickets; older than: only tickets whose last activity is before this time (ISO 8601 in UTC
+# as ``TicketRow.last_activity`` holds it, compared as text; '': any time)
+Filter = tuple[str, frozenset[str], str, str, bool, str]
 UNASSIGNED = "\0unassigned"
 EVERY_STATUS_BUT = "\0every status but"
 NOT_CLOSED = frozenset({EVERY_STATUS_BUT, "CLOSED"})
+
+
+def make_filter(text: str = "", status: str | Iterable[str] = "", priority: str = "", person: str = "",
+                unread: bool = False, older_than: str = "") -> Filter:
+    """A ``Filter`` from its parts as a caller has them (text as typed, one status or several)."""
+    return text.strip().casefold(), statuses(status), priority or "", person or "", bool(unread), older_than or ""
 
 
 def statuses(wanted: str | Iterable[str] | None) -> frozenset[str]:
@@ -267,10 +275,37 @@ class TicketIndex:
         return number in self._all
 
     def matches(self, row: TicketRow, wanted: Filter | None = None) -> bool:
-        text, status, priority, who = self._filter if wanted is None else wanted
+        text, status, priority, who, unread, older_than = self._filter if wanted is None else wanted
         return status_passes(row.status, status) and (not priority or row.priority == priority) \
             and (not who or (not row.assignee if who == UNASSIGNED else who in row.people)) \
+            and (not unread or row.unread) and (not older_than or row.last_activity < older_than) \
             and (not text or text in row.search)
+
+    def counts(self, wanted: Iterable[Filter]) -> list[int]:
+        """How many rows pass each filter (saved views' counts), without changing what is shown: a result kept
+        for the current order answers at once; otherwise the rows are scanned in C-level loops, each field read
+        once for all the filters."""
+        order = self._order
+        fields: dict[Callable[[TicketRow], Any], list[Any]] = {}
+        rows: list[TicketRow] = []
+
+        def field(getter: Callable[[TicketRow], Any]) -> list[Any]:
+            if not rows and order.positions:
+                rows.extend(map(self.base.__getitem__, order.plain()))
+            if getter not in fields:
+                fields[getter] = order.search_texts() if getter is _SEARCH else list(map(getter, rows))
+            return fields[getter]
+
+        found = []
+        for one in wanted:
+            kept = self._results.get(one)
+            if kept is not None:
+                found.append(len(kept.positions))
+            elif not len(order.positions):
+                found.append(0)
+            else:
+                found.append(bytes(_combined(_tests(one, field))).count(1))
+        return found
 
     # ------------------------------------------------------------ changing
 
@@ -301,11 +336,19 @@ class TicketIndex:
         return RESET
 
     def set_filter(self, text: str = "", status: str | Iterable[str] = "", priority: str = "",
-                   person: str = "") -> Update:
+                   person: str = "", unread: bool = False, older_than: str = "") -> Update:
         """``status``: one status or several (see ``Filter``: ``NOT_CLOSED``, say); ``person``: only the tickets
-        created or answered by this e-mail (``store.person`` form)."""
-        self._filter = (text.strip().casefold(), statuses(status), priority or "", person or "")
+        created or answered by this e-mail (``store.person`` form); ``unread``, ``older_than``: see ``Filter``."""
+        self._filter = make_filter(text, status, priority, person, unread, older_than)
         self._shown = self._result(self._filter)
+        return RESET
+
+    def show(self, wanted: Filter, column: int, descending: bool) -> Update:
+        """A filter and a sort at once (a saved view): the rows are filtered once, in the new order."""
+        self._filter = wanted
+        if (column if column in _SORT_KEYS else NUMBER, descending) != self.sort_key():
+            return self.sort(column, descending)  # the new order is filtered by self._filter as it is made
+        self._shown = self._result(wanted)
         return RESET
 
     def upsert(self, row: TicketRow) -> Update:
@@ -600,12 +643,11 @@ class TicketIndex:
         """The current order's rows that pass ``wanted``, from the smallest cached result they must be within."""
         found = self._results.pop(wanted, None)
         if found is None:
-            text, status, priority, who = wanted
+            text = wanted[0]
             if text:
-                within = self._within(wanted)
-                found = self._narrow(within, text=text)
+                found = self._narrow(self._within(wanted), (text, *_NO_FILTER[1:]))
             else:
-                found = self._narrow(self._order, status=status, priority=priority, who=who)
+                found = self._narrow(self._order, wanted)
         self._results[wanted] = found
         while len(self._results) > RESULTS_KEPT + 1:
             oldest = next(key for key in self._results if key != _NO_FILTER)
@@ -621,28 +663,19 @@ class TicketIndex:
                 best = result
         return best if best is not None else self._result(("", *others))
 
-    def _narrow(self, within: _Seq, text: str = "", status: frozenset[str] = frozenset(), priority: str = "",
-                who: str = "") -> _Seq:
+    def _narrow(self, within: _Seq, wanted: Filter) -> _Seq:
         """The rows of ``within`` that pass, scanned in C-level loops (no Python code per row)."""
         texts, positions = within.search_texts(), within.plain()
-        tests: list[Iterator[bool]] = []
-        if text:
-            tests.append(map(contains, texts, repeat(text)))
-        if status or priority or who:
-            rows = list(map(self.base.__getitem__, positions))
-            if status:
-                inside = map(status.__contains__, map(_STATUS, rows))
-                tests.append(map(not_, inside) if EVERY_STATUS_BUT in status else inside)
-            if priority:
-                tests.append(map(eq, map(_PRIORITY, rows), repeat(priority)))
-            if who == UNASSIGNED:
-                tests.append(map(not_, map(_ASSIGNEE, rows)))
-            elif who:
-                tests.append(map(contains, map(_PEOPLE, rows), repeat(who)))
-        combined = tests[0]
-        for test in tests[1:]:
-            combined = map(and_, combined, test)
-        mask = bytes(combined)
+        rows: list[TicketRow] = []
+
+        def field(getter: Callable[[TicketRow], Any]) -> Iterable[Any]:
+            if getter is _SEARCH:
+                return texts
+            if not rows:
+                rows.extend(map(self.base.__getitem__, positions))
+            return map(getter, rows)
+
+        mask = bytes(_combined(_tests(wanted, field)))
         return _Seq(_Picked(positions, mask), pending=(texts, mask))
 
     def _lay_out(self, order: _Seq, stop: int) -> None:
@@ -654,6 +687,38 @@ class TicketIndex:
         else:
             order.texts[start:stop] = _contiguous(order.texts[start:stop])
         order.laid = stop
+
+
+def _tests(wanted: Filter, field: Callable[[Callable[[TicketRow], Any]], Iterable[Any]]) -> list[Iterator[bool]]:
+    """One iterator of booleans per part of ``wanted`` that filters (at least one: a filter of nothing passes
+    every row), over the rows' fields as ``field(getter)`` gives them."""
+    text, status, priority, who, unread, older_than = wanted
+    tests: list[Iterator[bool]] = []
+    if text:
+        tests.append(map(contains, field(_SEARCH), repeat(text)))
+    if status:
+        inside = map(status.__contains__, field(_STATUS))
+        tests.append(map(not_, inside) if EVERY_STATUS_BUT in status else inside)
+    if priority:
+        tests.append(map(eq, field(_PRIORITY), repeat(priority)))
+    if who == UNASSIGNED:
+        tests.append(map(not_, field(_ASSIGNEE)))
+    elif who:
+        tests.append(map(contains, field(_PEOPLE), repeat(who)))
+    if unread:
+        tests.append(iter(field(_UNREAD)))
+    if older_than:
+        tests.append(map(lt, field(_ACTIVITY), repeat(older_than)))
+    if not tests:
+        tests.append(map(bool, repeat(True, len(field(_SEARCH)))))
+    return tests
+
+
+def _combined(tests: list[Iterator[bool]]) -> Iterator[bool]:
+    combined = tests[0]
+    for test in tests[1:]:
+        combined = map(and_, combined, test)
+    return combined
 
 
 def _own_ints(positions: list[int]) -> list[int]:

@@ -97,7 +97,7 @@ def test_a_filter_shows_the_rows_whose_text_status_and_priority_match_in_the_sor
                                    ("no such text", "", "")]:
         assert index.set_filter(text, status, priority) == RESET
         assert shown(index) == expected(data, ACTIVITY, True, text, status, priority), (text, status, priority)
-    assert index.filter() == ("no such text", frozenset(), "", "")
+    assert index.filter() == ("no such text", frozenset(), "", "", False, "")
     assert index.total() == 200
 
 

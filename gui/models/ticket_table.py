@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QTimer,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
@@ -47,6 +48,7 @@ from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
     STATUS_ORDER,
     SUBJECT,
     UNREAD,
+    Filter,
     SortedInAdvance,
     TicketIndex,
     Update,
@@ -103,6 +105,8 @@ REPLYING_MARK = "\u270e "  # a pencil before the subject: a colleague is writing
 
 class TicketTableModel(QAbstractTableModel):
     """The ticket list for a QTableView. ``ticket_index`` is the TicketIndex it shows (``index`` is Qt's)."""
+
+    rows_changed = Signal()  # tickets came, went or changed (not a filter or a sort): counts of saved views are stale
 
     def __init__(self, parent: Any = None):
         super().__init__(parent)
@@ -214,13 +218,20 @@ class TicketTableModel(QAbstractTableModel):
     def set_rows(self, rows: list[TicketRow], ready: SortedInAdvance | None = None) -> None:
         """All rows at once. ``ready``: these very rows already sorted on a worker (used if the order still holds)."""
         self._show(self.ticket_index.set_rows(rows, ready))
+        self.rows_changed.emit()
 
     def upsert(self, row: TicketRow) -> None:
         """One changed ticket: a targeted dataChanged when it stays in place, else a reset."""
-        self._show(self.ticket_index.upsert(row))
+        update = self.ticket_index.upsert(row)
+        self._show(update)
+        if update.reset or update.row is not None:  # NOTHING: the very row it held
+            self.rows_changed.emit()
 
     def remove(self, number: int) -> None:
+        held = self.ticket_index.holds(number)
         self._show(self.ticket_index.remove(number))
+        if held:
+            self.rows_changed.emit()
 
     def set_replying(self, replying: dict[int, str]) -> None:
         """Colleagues writing a reply now, per ticket: the list marks those tickets."""
@@ -234,9 +245,17 @@ class TicketTableModel(QAbstractTableModel):
                 self.dataChanged.emit(cell, cell)
 
     def set_filter(self, text: str = "", status: str | Iterable[str] = "", priority: str = "",
-                   person: str = "") -> None:
-        """``status``: one status or several (``ticket_index.NOT_CLOSED``, say)."""
-        self._show(self.ticket_index.set_filter(text, status, priority, person))
+                   person: str = "", unread: bool = False, older_than: str = "") -> None:
+        """``status``: one status or several (``ticket_index.NOT_CLOSED``, say); the rest: see ``Filter``."""
+        self._show(self.ticket_index.set_filter(text, status, priority, person, unread, older_than))
+
+    def show_view(self, wanted: Filter, column: int, descending: bool) -> None:
+        """A filter and a sort at once (a saved view): one model reset."""
+        self._show(self.ticket_index.show(wanted, column, descending))
+
+    def counts(self, wanted: Iterable[Filter]) -> list[int]:
+        """How many tickets pass each filter, whatever is shown (``TicketIndex.counts``)."""
+        return self.ticket_index.counts(wanted)
 
     def holds(self, number: int) -> bool:
         """Whether ``number`` is in the list, shown or hidden by the filter."""
