@@ -225,6 +225,7 @@ class TicketIndex:
         self._column = ACTIVITY
         self._descending = True
         self._filter: Filter = _NO_FILTER
+        self.version = 0  # grows with every change of the rows held (a Counting begun before it starts again)
 
     # ------------------------------------------------------------ reading
 
@@ -282,30 +283,15 @@ class TicketIndex:
             and (not text or text in row.search)
 
     def counts(self, wanted: Iterable[Filter]) -> list[int]:
-        """How many rows pass each filter (saved views' counts), without changing what is shown: a result kept
-        for the current order answers at once; otherwise the rows are scanned in C-level loops, each field read
-        once for all the filters."""
-        order = self._order
-        fields: dict[Callable[[TicketRow], Any], list[Any]] = {}
-        rows: list[TicketRow] = []
+        """How many rows pass each filter (saved views' counts), at once; ``counting`` does it a filter a step."""
+        counting = self.counting(wanted)
+        while counting.step():
+            pass
+        return counting.found
 
-        def field(getter: Callable[[TicketRow], Any]) -> list[Any]:
-            if not rows and order.positions:
-                rows.extend(map(self.base.__getitem__, order.plain()))
-            if getter not in fields:
-                fields[getter] = order.search_texts() if getter is _SEARCH else list(map(getter, rows))
-            return fields[getter]
-
-        found = []
-        for one in wanted:
-            kept = self._results.get(one)
-            if kept is not None:
-                found.append(len(kept.positions))
-            elif not len(order.positions):
-                found.append(0)
-            else:
-                found.append(bytes(_combined(_tests(one, field))).count(1))
-        return found
+    def counting(self, wanted: Iterable[Filter]) -> Counting:
+        """The counts of ``wanted`` made a filter at a time (``Counting.step``), for idle steps of a view."""
+        return Counting(self, list(wanted))
 
     # ------------------------------------------------------------ changing
 
@@ -313,6 +299,7 @@ class TicketIndex:
         """All rows at once. ``ready``: these very rows already sorted on a worker (used if the order still holds)."""
         self._let_go([self._all])
         self._all = {row.number: row for row in rows}
+        self.version += 1
         self._unread = sum(map(_UNREAD, self._all.values()))
         usable = ready is not None and ready.rows is rows and ready.key == self.sort_key() \
             and len(self._all) == len(rows)
@@ -360,6 +347,7 @@ class TicketIndex:
         old = self._all.get(row.number)
         if old == row:
             return NOTHING
+        self.version += 1
         self._all[row.number] = row
         self._unread += row.unread - (old is not None and old.unread)
         self._settle_results()
@@ -397,6 +385,7 @@ class TicketIndex:
         old = self._all.pop(number, None)
         if old is None:
             return NOTHING
+        self.version += 1
         self._unread -= old.unread
         self._settle_results()
         position = self._position.pop(number)
@@ -734,6 +723,95 @@ def _contiguous(texts: list[str]) -> list[str]:
     """
     parts = _SEPARATOR.join(texts).split(_SEPARATOR)
     return parts if len(parts) == len(texts) else texts
+
+
+class Counting:
+    """How many rows pass each of ``wanted``, whatever is shown, made a piece per ``step()`` (one C-level pass
+    over the rows at most), so that counting views never holds the event loop longer than a keystroke does.
+
+    A result kept for the current order answers at once. Otherwise each part of a filter is a mask of one byte
+    per row (0 or 1), made once for every filter that has it: a status or a priority from the rows' codes by
+    ``bytes.translate``, the others by C-level loops; a filter's masks are combined as big ints (``&``) and
+    counted with ``int.bit_count``. Rows that change meanwhile make it start again."""
+
+    _KINDS = ("text", "status", "priority", "who", "unread", "older")
+    _CODED = {"status": _STATUS, "priority": _PRIORITY}  # parts with few distinct values: masks from codes
+
+    def __init__(self, index: TicketIndex, wanted: list[Filter]):
+        self._index = index
+        self.wanted = wanted
+        self._begin()
+
+    def _begin(self) -> None:
+        self.found: list[int] = []
+        self._version = self._index.version
+        self._order = self._index._order  # its positions and texts side by side, whatever sorts meanwhile
+        self._positions = self._order.plain()
+        self._rows: list[TicketRow] | None = None
+        self._masks: dict[tuple[str, Any], int] = {}
+        self._values: dict[Callable[[TicketRow], Any], list[Any]] = {}
+        self._codes: dict[Callable[[TicketRow], Any], tuple[bytes, dict[Any, int]] | None] = {}
+        self._every = int.from_bytes(b"\1" * len(self._positions), "little")
+
+    def step(self) -> bool:
+        """One piece of the counting (a filter counted, or one pass it needs); False when every filter is."""
+        if self._version != self._index.version:
+            self._begin()
+        if len(self.found) == len(self.wanted):
+            return False
+        wanted = self.wanted[len(self.found)]
+        kept = self._index._results.get(wanted)
+        if kept is not None or not self._positions:
+            self.found.append(len(kept.positions) if kept is not None else 0)
+            return len(self.found) < len(self.wanted)
+        parts = [part for part in zip(self._KINDS, wanted, strict=True) if part[1]]
+        for part in parts:
+            if part not in self._masks:
+                self._make(part)
+                return True
+        passing = self._every
+        for part in parts:
+            passing &= self._masks[part]
+        self.found.append(passing.bit_count())
+        return len(self.found) < len(self.wanted)
+
+    def _make(self, part: tuple[str, Any]) -> None:
+        """The next pass ``part``'s mask needs: the rows, a field's values, its codes, or the mask itself."""
+        kind, value = part
+        if kind != "text" and self._rows is None:
+            self._rows = list(map(self._index.base.__getitem__, self._positions))
+            return
+        getter = self._CODED.get(kind)
+        if getter is not None:
+            if getter not in self._codes:
+                if getter not in self._values:
+                    self._values[getter] = list(map(getter, self._rows))
+                    return
+                values = self._values.pop(getter)
+                code_of = {value: i for i, value in enumerate(dict.fromkeys(values))}
+                self._codes[getter] = (bytes(map(code_of.__getitem__, values)), code_of) if len(code_of) <= 256 \
+                    else None  # too many distinct values for a byte each
+                return
+            passes = (lambda status: status_passes(status, value)) if kind == "status" else value.__eq__
+            made = self._codes[getter]
+            if made is None:
+                mask = bytes(map(passes, map(getter, self._rows)))
+            else:
+                by_code, code_of = made
+                table = bytearray(256)
+                for one, code in code_of.items():
+                    table[code] = passes(one)
+                mask = by_code.translate(table)
+        elif kind == "text":
+            mask = bytes(map(contains, self._order.search_texts(), repeat(value)))
+        elif kind == "who":
+            mask = bytes(map(not_, map(_ASSIGNEE, self._rows))) if value == UNASSIGNED \
+                else bytes(map(contains, map(_PEOPLE, self._rows), repeat(value)))
+        elif kind == "unread":
+            mask = bytes(map(_UNREAD, self._rows))
+        else:  # older than
+            mask = bytes(map(lt, map(_ACTIVITY, self._rows), repeat(value)))
+        self._masks[part] = int.from_bytes(mask, "little")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from ..ticket_index import (  # noqa: F401  (re-exported for existing importers)
     STATUS_ORDER,
     SUBJECT,
     UNREAD,
+    Counting,
     Filter,
     SortedInAdvance,
     TicketIndex,
@@ -256,6 +257,10 @@ class TicketTableModel(QAbstractTableModel):
     def counts(self, wanted: Iterable[Filter]) -> list[int]:
         """How many tickets pass each filter, whatever is shown (``TicketIndex.counts``)."""
         return self.ticket_index.counts(wanted)
+
+    def counting(self, wanted: Iterable[Filter]) -> Counting:
+        """The same counts made a filter per ``step()`` (``TicketIndex.counting``), for idle turns of the loop."""
+        return self.ticket_index.counting(wanted)
 
     def holds(self, number: int) -> bool:
         """Whether ``number`` is in the list, shown or hidden by the filter."""
