@@ -492,6 +492,71 @@ class LocalStore:
         with self._lock:
             self._db.execute("DELETE FROM removed WHERE env=? AND number=?", (env, number))
 
+    # ------------------------------------------------------------------ several tickets at once (bulk)
+
+    def set_unread(self, env: str, numbers: list[int], unread: bool) -> list[TicketRow]:
+        """Marks each listed ticket unread (or read) in one transaction; the rows that changed (an Undo sets
+        only those back)."""
+        with self._lock:
+            changed = []
+            self._db.execute("BEGIN")
+            try:
+                for number in numbers:
+                    if self._db.execute("UPDATE ticket SET unread=? WHERE env=? AND number=? AND unread<>?",
+                                        (int(unread), env, number, int(unread))).rowcount:
+                        changed.append(number)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return [self._row(env, number) for number in changed]
+
+    def remove_many(self, env: str, numbers: list[int]) -> list[dict[str, Any]]:
+        """``remove`` for several in one transaction; returns their stored records whole (snapshot, unread,
+        when first seen, who filed it), so ``restore`` puts them back exactly as they were."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                records = []
+                for number in numbers:
+                    cursor = self._db.execute("SELECT * FROM ticket WHERE env=? AND number=?", (env, number))
+                    record = cursor.fetchone()
+                    if record is not None:
+                        records.append(dict(zip([c[0] for c in cursor.description], record, strict=True)))
+                    self._db.execute("DELETE FROM ticket WHERE env=? AND number=?", (env, number))
+                    self._db.execute("INSERT INTO removed (env, number, removed_at) VALUES (?, ?, ?)"
+                                     " ON CONFLICT (env, number) DO UPDATE SET removed_at=excluded.removed_at",
+                                     (env, number, _now()))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return records
+
+    def restore(self, env: str, records: list[dict[str, Any]]) -> list[TicketRow]:
+        """Undoes ``remove_many``: the records are listed again as they were and no longer count as removed.
+        A ticket listed again meanwhile (opened by number) keeps its newer row."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                restored = []
+                known = [c[1] for c in self._db.execute("PRAGMA table_info(ticket)")]
+                for record in records:
+                    if record.get("env") != env:
+                        continue
+                    columns = [c for c in known if c in record]  # the table's own names, never the caller's
+                    inserted = self._db.execute(
+                        f"INSERT INTO ticket ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+                        " ON CONFLICT DO NOTHING", [record[c] for c in columns]).rowcount
+                    self._db.execute("DELETE FROM removed WHERE env=? AND number=?", (env, record["number"]))
+                    if inserted:
+                        restored.append(record["number"])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return [self._row(env, number) for number in restored]
+
     # ------------------------------------------------------------------ team
 
     def team_cursor(self, env: str, team: str) -> int:

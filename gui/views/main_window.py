@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..api import ApiError, Order, Ticket
+from ..api import ApiError, Order, Priority, Status, Ticket
 from ..canned import Template, fill
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ from ..settings import load_signature, save_signature
 from ..spelling import Speller
 from ..tasks import BACKGROUND
 from .banner import Banner
+from .bulk_bar import BulkBar
 from .new_ticket_dialog import NewTicketDialog
 from .orders_tab import OrdersTab
 from .spell_check import SpellCheck
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.speller: Speller | None = None  # loaded on a worker (use_spelling); None: no underlines
         self._spelling_wanted: tuple[str, Path | None] = ("", None)
         self._spelling_asked = False
+        self._bulk_asked = ("", "")  # (field, value) of the last change to several tickets: "Try again" sends it
         self.resize(1200, 760)
 
         self.model = controller.model
@@ -122,6 +125,13 @@ class MainWindow(QMainWindow):
         controller.team_state.connect(self._team_state)
         controller.team_detail.connect(self.team_label.setToolTip)
         controller.assignment_told.connect(lambda _number, words, _done: self._status_message(words))
+        controller.bulk_progress.connect(self.bulk_bar.show_progress)
+        controller.bulk_finished.connect(self._bulk_finished)
+        controller.local_undo_offered.connect(self._offer_local_undo)
+        controller.local_undo_withdrawn.connect(self._withdraw_local_undo)
+        self.bulk_bar.cancel_requested.connect(controller.cancel_many)
+        self.list_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_pane.table.customContextMenuRequested.connect(self._list_menu)
         self.detail.order_requested.connect(self.open_order)
         self.orders_tab.new_ticket_requested.connect(self.new_ticket_for_order)
         self.orders_tab.diagnostic_requested.connect(self.add_diagnostic)
@@ -207,12 +217,41 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _offer_undo(self, text: str) -> None:
+        """The detail pane's status or priority change: the one Undo button sends the previous value back."""
+        self.controller.withdraw_local_undo()  # one Undo at a time: the latest action is the one undone
+        self._show_undo(text, "change", "Send the previous value back to the server")
+
+    @Slot(str)
+    def _offer_local_undo(self, text: str) -> None:
+        """Several tickets marked read/unread or removed: the same button puts them back (on this computer)."""
+        self._show_undo(text, "local", "Put the tickets back as they were (on this computer only)")
+
+    def _show_undo(self, text: str, kind: str, tip: str) -> None:
+        self._undo_kind = kind
         self.undo_label.setText(text)
+        self.undo_button.setToolTip(tip)
         self.undo_label.show()
         self.undo_button.show()
 
     @Slot()
+    def _undo(self) -> None:
+        if self._undo_kind == "local":
+            self.controller.undo_local()
+        else:
+            self.detail.undo_change()
+
+    @Slot()
     def _withdraw_undo(self) -> None:
+        if self._undo_kind == "change":
+            self._hide_undo()
+
+    @Slot()
+    def _withdraw_local_undo(self) -> None:
+        if self._undo_kind == "local":
+            self._hide_undo()
+
+    def _hide_undo(self) -> None:
+        self._undo_kind = ""
         self.undo_label.hide()
         self.undo_button.hide()
 
@@ -283,6 +322,7 @@ class MainWindow(QMainWindow):
         self.detail.send_action.setToolTip("Send the reply in the composer (Ctrl+Enter)")
         ticket_menu.addAction(self.detail.send_action)
         ticket_menu.addAction(self.remove_action)
+        self._build_bulk_actions(ticket_menu)
         ticket_menu.addSeparator()
         row = self.detail.team_row
         self.take_action = self._action("Ta&ke it", "Ctrl+T", "Make the open ticket yours in the team", row.take)
@@ -328,6 +368,86 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.refresh_action):
             toolbar.addAction(action)
 
+    def _build_bulk_actions(self, menu: QMenu) -> None:
+        """Set status / priority, mark read / unread and remove for the selected rows (Shift/Ctrl-click,
+        Shift+J/K, Ctrl+A in the list); enabled when more than one is selected (texts say how many)."""
+        menu.addSeparator()
+        self.status_many_menu = menu.addMenu("Set status of selected tickets")
+        for status in Status:
+            action = self.status_many_menu.addAction(status.value.replace("_", " ").title())
+            action.triggered.connect(lambda _checked=False, value=status.value: self.change_selected("status", value))
+        self.priority_many_menu = menu.addMenu("Set priority of selected tickets")
+        for priority in Priority:
+            action = self.priority_many_menu.addAction(priority.value.title())
+            action.triggered.connect(lambda _checked=False, value=priority.value: self.change_selected("priority",
+                                                                                                       value))
+        self.mark_read_action = menu.addAction("Mark selected read")
+        self.mark_read_action.triggered.connect(lambda: self.mark_selected(unread=False))
+        self.mark_unread_action = menu.addAction("Mark selected unread")
+        self.mark_unread_action.triggered.connect(lambda: self.mark_selected(unread=True))
+        self.remove_many_action = menu.addAction("Remove selected from list")
+        self.remove_many_action.triggered.connect(self.remove_selected)
+        self.remove_many_action.setStatusTip("Stop tracking the selected tickets here (the server keeps them); "
+                                             "Undo in the status bar puts them back")
+        menu.aboutToShow.connect(self._update_bulk_actions)
+        self._update_bulk_actions()
+
+    @Slot()
+    def _update_bulk_actions(self) -> None:
+        """The bulk entries name how many tickets they act on; they wait while a change to several runs."""
+        count = len(self.list_pane.selected_numbers()) if self.controller.connected else 0
+        several = count > 1
+        self.status_many_menu.setTitle(f"Set &status of {count} tickets" if several else "Set status of selected")
+        self.priority_many_menu.setTitle(f"Set &priority of {count} tickets" if several
+                                         else "Set priority of selected")
+        for submenu in (self.status_many_menu, self.priority_many_menu):
+            submenu.menuAction().setEnabled(several and not self.controller.bulk_running)
+        self.mark_read_action.setText(f"Mark {count} &read" if several else "Mark selected read")
+        self.mark_unread_action.setText(f"Mark {count} &unread" if several else "Mark selected unread")
+        self.remove_many_action.setText(f"Remove {count} from &list" if several else "Remove selected from list")
+        for action in (self.mark_read_action, self.mark_unread_action, self.remove_many_action):
+            action.setEnabled(several)
+
+    @Slot(object)
+    def _list_menu(self, position) -> None:
+        """Right-click in the list: the same bulk entries as the Ticket menu, for the rows selected."""
+        self._update_bulk_actions()
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for submenu in (self.status_many_menu, self.priority_many_menu):
+            menu.addMenu(submenu)
+        for action in (self.mark_read_action, self.mark_unread_action, self.remove_many_action):
+            menu.addAction(action)
+        self.list_menu = menu
+        menu.popup(self.list_pane.table.viewport().mapToGlobal(position))
+
+    def change_selected(self, field: str, value: str) -> None:
+        """The selected tickets' status or priority, one PUT after another in list order."""
+        numbers = self.list_pane.selected_numbers()
+        if len(numbers) > 1 and self.controller.change_many(numbers, field, value):
+            self.list_banner.hide()
+            self._bulk_asked = (field, value)
+
+    @Slot(str, object, bool)
+    def _bulk_finished(self, summary: str, not_changed: list[int], failed: bool) -> None:
+        """The summary in the list's banner; what was not changed stays selected (Try again sends those)."""
+        if not_changed:
+            self.list_pane.set_selected(not_changed)
+        field, value = self._bulk_asked
+        again = (lambda: self.controller.change_many(not_changed, field, value)) if not_changed and field else None
+        self.notify(summary, kind="error" if failed else "info", retry=again,
+                    action_text=f"&Try {len(not_changed)} again")
+
+    def mark_selected(self, *, unread: bool) -> None:
+        self.controller.mark_many(self.list_pane.selected_numbers(), unread=unread)
+
+    @Slot()
+    def remove_selected(self) -> None:
+        """Several at once leave the list without a question: Undo in the status bar lists them again."""
+        numbers = self.list_pane.selected_numbers()
+        if numbers:
+            self.controller.remove_many(numbers)
+
     def _build_status_bar(self) -> None:
         self.environment_label = QLabel()
         self.environment_label.setAccessibleName("Environment")
@@ -350,8 +470,11 @@ class MainWindow(QMainWindow):
         self.undo_label.setAccessibleName("Last change")
         self.undo_button = QPushButton("&Undo")
         self.undo_button.setToolTip("Send the previous value back to the server")
-        self.undo_button.setAccessibleName("Undo the last status or priority change")
-        self.undo_button.clicked.connect(self.detail.undo_change)
+        self.undo_button.setAccessibleName("Undo the last change")
+        self.undo_button.clicked.connect(self._undo)
+        self._undo_kind = ""  # what the button undoes: "change" (the detail pane's) or "local" (bulk read/remove)
+        self.bulk_bar = BulkBar()
+        self.statusBar().addPermanentWidget(self.bulk_bar)
         for widget in (self.undo_label, self.undo_button):
             widget.hide()
             self.statusBar().addPermanentWidget(widget)
@@ -557,7 +680,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def ask_remove(self) -> None:
-        """Ctrl+Del: asks before the open ticket (the highlighted row) leaves the list; Return removes, Esc keeps."""
+        """Ctrl+Del: asks before the open ticket (the highlighted row) leaves the list; Return removes, Esc keeps.
+        With several rows selected they all leave at once, with Undo instead of a question."""
+        if len(self.list_pane.selected_numbers()) > 1:
+            self.remove_selected()  # several selected: they go together, with Undo
+            return
         number = self.controller.current
         if number is None:
             return

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,7 +79,7 @@ class TicketListPane(QWidget):
         self.table.setAccessibleName("Tickets")
         self.table.setToolTip("Tickets tracked on this workstation (J/K or Ctrl+Down/Up to move)")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Shift/Ctrl-click, Ctrl+A
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setSortingEnabled(True)
@@ -105,10 +115,13 @@ class TicketListPane(QWidget):
         self.priority_box.currentIndexChanged.connect(self._apply_filter)
 
         self._open: int | None = None  # the ticket the detail pane shows: the highlighted row
+        self._selected: set[int] = set()  # the rows the agent selected (the open one, or several): kept over resets
+        self._choosing = False  # the agent's own click or key moved the current row: its selection stands
         model.modelReset.connect(self._restore_selection)
         model.modelReset.connect(self.show_count)
         model.dataChanged.connect(self.show_count)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.show_count()
 
     # ------------------------------------------------------------- actions
@@ -131,11 +144,24 @@ class TicketListPane(QWidget):
             self._restore_selection(scroll=True)
         self.show_count()
 
+    def selected_numbers(self) -> list[int]:
+        """The selected tickets in the order the list shows them (the open one alone, unless several)."""
+        rows = sorted(r for n in self._selected if (r := self.model.row_of(n)) is not None)
+        return [n for r in rows if (n := self.model.number_at(r)) is not None]
+
+    def set_selected(self, numbers: list[int]) -> None:
+        """Selects these (those shown); the open ticket stays the current row."""
+        self._selected = set(numbers)
+        self._restore_selection()
+
     @Slot(object)
     def follow(self, number: int | None) -> None:
-        """The open ticket changed: highlight its row (without choosing it again), or nothing."""
+        """The open ticket changed: highlight its row (without choosing it again), or nothing. Chosen by the
+        agent's click or key in the list, the selection stays as they made it (Shift/Ctrl add to it)."""
         self._open = number
-        self._restore_selection(scroll=True)
+        if not self._choosing:
+            self._selected = {number} if number is not None else set()
+            self._restore_selection(scroll=True)
         self.show_count()
 
     def set_team(self, in_team: bool) -> None:
@@ -200,6 +226,11 @@ class TicketListPane(QWidget):
             if plain and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
                 self.move(+1 if event.key() == Qt.Key.Key_J else -1)
                 return True
+            if event.modifiers() == Qt.KeyboardModifier.ShiftModifier and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
+                arrow = Qt.Key.Key_Down if event.key() == Qt.Key.Key_J else Qt.Key.Key_Up  # Shift+arrow's own anchor
+                QCoreApplication.sendEvent(self.table, QKeyEvent(QEvent.Type.KeyPress, arrow,
+                                                                 Qt.KeyboardModifier.ShiftModifier))
+                return True
             if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_R):
                 index = self.table.currentIndex()  # not highlighted (the open one hidden): the open one
                 chosen = index.isValid() and self.table.selectionModel().isRowSelected(index.row())
@@ -231,17 +262,30 @@ class TicketListPane(QWidget):
 
     @Slot()
     def _restore_selection(self, scroll: bool = False) -> None:
-        """After a reset (filter, sort, a ticket that moved) the open ticket's row is highlighted and current."""
+        """After a reset (filter, sort, a ticket that moved) the selected rows are selected again (those still
+        shown: a ticket the filter hides is no longer selected) and the open ticket's row is current."""
         selection = self.table.selectionModel()
         row = self.model.row_of(self._open) if self._open is not None else None
+        rows = sorted(r for n in self._selected if (r := self.model.row_of(n)) is not None)
+        self._selected = {self.model.number_at(r) for r in rows}
         selection.blockSignals(True)
         try:
+            selection.clear()
+            if rows:
+                chosen, last = QItemSelection(), self.model.columnCount() - 1
+                start = previous = rows[0]
+                for r in [*rows[1:], None]:  # contiguous runs: Ctrl+A over a long list is one range
+                    if r is not None and r == previous + 1:
+                        previous = r
+                        continue
+                    chosen.select(self.model.index(start, 0), self.model.index(previous, last))
+                    if r is not None:
+                        start = previous = r
+                selection.select(chosen, QItemSelectionModel.SelectionFlag.Select)
             if row is None:
-                selection.clear()
                 return
             index = self.model.index(row, 0)
-            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            selection.setCurrentIndex(index, flags)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
         finally:
             selection.blockSignals(False)
         self.table.viewport().update()
@@ -264,7 +308,20 @@ class TicketListPane(QWidget):
         index = self.table.currentIndex()
         number = index.data(NUMBER_ROLE) if index.isValid() else None
         if number is not None and number != self._open:
-            self.ticket_chosen.emit(number)
+            self._choosing = True
+            try:
+                self.ticket_chosen.emit(number)
+            finally:
+                self._choosing = False
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        """The agent changed the selection (click, Shift/Ctrl-click, Shift+J/K, Ctrl+A): kept by number."""
+        selected = set()
+        for span in self.table.selectionModel().selection():
+            numbers = (self.model.number_at(r) for r in range(span.top(), span.bottom() + 1))
+            selected.update(n for n in numbers if n is not None)
+        self._selected = selected
 
 
 class _TicketTable(QTableView):
