@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from .api import ApiError, Order, Reply, Ticket
 from .canned import PERSONAL, Template, TemplateError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 JOURNAL_KEPT = 5_000  # settled outbox entries kept for Help > What this desk sent (about the newest this many)
 # The list's filter looks in the replies too, the newest first, up to this many characters per ticket. The list
 # holds every ticket's search text in memory (with a copy per kept sort order) and a keystroke may scan all of it
@@ -163,6 +163,19 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
         text TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT '',
         updated_at TEXT NOT NULL
+    );
+    """,
+    # Saved views of the ticket list, per environment: a name and its filters (saved_views.SavedView.to_json).
+    10: """
+    CREATE TABLE IF NOT EXISTS saved_view (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        env TEXT NOT NULL,
+        name TEXT NOT NULL,
+        folded TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        definition TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (env, folded)
     );
     """,
 }
@@ -622,6 +635,33 @@ class LocalStore:
     def delete_template(self, template_id: int) -> None:
         with self._lock:
             self._db.execute("DELETE FROM canned_reply WHERE id=?", (template_id,))
+
+    # ------------------------------------------------------------------ saved views of the list
+
+    def saved_views(self, env: str) -> list[tuple[int, str, str]]:
+        """The environment's saved views, (id, name, definition), in the agent's order (``gui.saved_views``
+        reads the definitions)."""
+        with self._lock:
+            return self._db.execute("SELECT id, name, definition FROM saved_view WHERE env=?"
+                                    " ORDER BY position, id", (env,)).fetchall()
+
+    def save_view(self, env: str, view_id: int, name: str, definition: str) -> int | None:
+        """Adds (id 0: last in the order) or replaces one (keeping its place); its id, None if the one to replace
+        is gone. sqlite3.IntegrityError: another view of this environment has the name (whatever its case)."""
+        values = (name, name.casefold(), definition, _now())
+        with self._lock:
+            if view_id:
+                cursor = self._db.execute("UPDATE saved_view SET name=?, folded=?, definition=?, updated_at=?"
+                                          " WHERE id=? AND env=?", (*values, view_id, env))
+                return view_id if cursor.rowcount else None
+            return self._db.execute(
+                "INSERT INTO saved_view (env, name, folded, definition, updated_at, position) VALUES"
+                " (?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM saved_view WHERE env=?))",
+                (env, *values, env)).lastrowid
+
+    def delete_view(self, env: str, view_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM saved_view WHERE id=? AND env=?", (view_id, env))
 
     def delete_draft(self, env: str, kind: str, ticket_number: int) -> None:
         with self._lock:

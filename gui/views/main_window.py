@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..services.canned_replies import CannedReplies, Library
 from ..controller import TicketController
 from ..plain_text import single_line
+from ..saved_views import SavedViews
 from ..services.orders import OrderService
 from ..services.tickets import Agent
 from ..settings import load_signature, save_signature
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.detail.set_signature(load_signature(self._settings, environment, agent.email_address))
         self.list_pane.set_me(agent.email_address)
         self.list_pane.set_team(self.controller.in_team)
+        tickets = self.controller.tickets  # the saved views are this environment's
+        self.list_pane.set_saved_views(SavedViews(tickets.store, tickets.env) if tickets is not None else None)
         for action in (self.take_action, self.give_action, self.release_action):
             action.setVisible(self.controller.in_team)
         self.controller.agent_email = agent.email_address
@@ -337,6 +340,10 @@ class MainWindow(QMainWindow):
         for action in (self.palette_action, self.filter_action, self.next_action, self.previous_action,
                        self.tickets_tab_action, self.orders_tab_action):
             view_menu.addAction(action)
+        self.save_view_action = self._action("Save &view…", "Ctrl+Shift+S", "Save the list's filters and sort "
+                                             "under a name (Views, above the list)",
+                                             self.list_pane.views_bar.save_current)
+        view_menu.addAction(self.save_view_action)
         self.about_action = QAction("&About TOGaDesk Agent", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.setStatusTip("Version, and where this app keeps its data and log")
@@ -788,6 +795,7 @@ class MainWindow(QMainWindow):
 # Keys that are not actions of the window (they act where the focus is); the sheet lists them after the actions.
 PLAIN_KEYS = [
     ("J / K", "Next / previous ticket (in the list)"),
+    ("Alt+1 … Alt+9", "Show saved view 1 to 9, in the order of the Views list above the tickets"),
     ("Return or R", "Open the highlighted ticket and put the cursor in its reply box (in the list)"),
     ("Esc", "Back to the list (in the ticket pane); clear the filter (in the filter)"),
     ("Ctrl+Enter", "Create the ticket (in the New ticket form)"),

@@ -2,12 +2,14 @@
 
 What the agent typed or chose in the filter bar changes only when the agent changes it (Esc, the clear
 button): a ticket opened, filed or updated while the filter hides it stays hidden, and the count line
-says that the open ticket is hidden by the filter.
+says that the open ticket is hidden by the filter. Above the filter bar, the saved views
+(``saved_views_bar``): choosing one (or Alt+1 ... Alt+9) replaces every filter and the sort at once.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -20,7 +22,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,8 +36,10 @@ from PySide6.QtWidgets import (
 
 from ..api import Priority
 from ..models.ticket_table import ACTIVITY, NUMBER_ROLE, TicketTableModel
+from ..saved_views import ALL, MINE, SHORTCUT_VIEWS, UNASSIGNED_VIEW, SavedView, SavedViews, older_than
 from ..store import person
-from ..ticket_index import UNASSIGNED
+from ..ticket_index import UNASSIGNED, Counting, Filter
+from .saved_views_bar import RECOUNT_AGE_MS, SavedViewsBar
 from .status_filter import StatusFilter
 from .ticket_columns import attach
 
@@ -57,8 +61,9 @@ class TicketListPane(QWidget):
         self.view_box.addItem("Unassigned", UNASSIGNED_VIEW)
         self.view_box.setAccessibleName("View")
         self._me = ""  # the agent's e-mail: "Mine" = the tickets they took, filed here or answered
-        self.set_me("")
-        self.set_team(False)
+        self._in_team = False
+        self._unread_only = False  # conditions the filter bar cannot show (the saved views bar does)
+        self._idle_hours = 0  # only tickets without activity for more than this (0: any)
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: number, subject, requester, e-mail, text")
@@ -94,6 +99,20 @@ class TicketListPane(QWidget):
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Ticket count")
 
+        self.views_bar = SavedViewsBar(self.current_view, self._count_views)
+        self.views_bar.chosen.connect(self.apply_view)
+        self.views_bar.conditions_changed.connect(self.set_conditions)
+        model.rows_changed.connect(self.views_bar.rows_changed)
+        self.columns.sortIndicatorChanged.connect(self.views_bar.state_changed)
+        self.set_me("")
+        self.set_team(False)
+        for place in range(SHORTCUT_VIEWS):  # Alt+1 ... Alt+9: Ctrl+1, Ctrl+2 are the window's tabs
+            key = QShortcut(QKeySequence(f"Alt+{place + 1}"), self, context=Qt.ShortcutContext.WindowShortcut)
+            key.activated.connect(lambda place=place: self.views_bar.choose(place))
+        self._aging = QTimer(self)  # a filter by age shows more tickets as time passes
+        self._aging.setInterval(RECOUNT_AGE_MS)
+        self._aging.timeout.connect(self._apply_filter)
+
         bar = QHBoxLayout()
         bar.addWidget(self.view_box)
         bar.addWidget(self.filter_edit, 1)
@@ -101,6 +120,7 @@ class TicketListPane(QWidget):
         bar.addWidget(self.priority_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.views_bar)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
@@ -169,8 +189,10 @@ class TicketListPane(QWidget):
         index = self.view_box.findData(UNASSIGNED_VIEW)
         self.view_box.model().item(index).setEnabled(in_team)
         self.view_box.view().setRowHidden(index, not in_team)
+        self._in_team = in_team
         if not in_team and self.view_box.currentData() == UNASSIGNED_VIEW:
             self.view_box.setCurrentIndex(0)
+        self.views_bar.recount()
 
     def set_me(self, email: str) -> None:
         """The agent's e-mail (Settings); without one there is no "Mine" to show."""
@@ -185,6 +207,51 @@ class TicketListPane(QWidget):
             self.view_box.setCurrentIndex(0)
         elif self.view_box.currentData() == MINE:
             self._apply_filter()
+        self.views_bar.recount()
+
+    def set_saved_views(self, library: SavedViews | None) -> None:
+        """The environment's saved views (None: no environment yet)."""
+        self.views_bar.set_library(library)
+
+    def current_view(self) -> SavedView:
+        """The filters and the sort as the list shows them now, as a view without a name."""
+        header = self.columns
+        return SavedView("", self.filter_edit.text(), self.status_box.wanted(), self.priority_box.currentData(),
+                         self.view_box.currentData(), header.sortIndicatorSection(),
+                         header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder, self._unread_only,
+                         self._idle_hours)
+
+    @Slot(object)
+    def apply_view(self, view: SavedView) -> None:
+        """Every part of ``view`` at once: the filter bar shows it (the text typed before is replaced), the list
+        is filtered and sorted in one go. Mine without an e-mail, or Unassigned out of a team, show All."""
+        self._debounce.stop()
+        who = view.who if (view.who != MINE or self._me) and (view.who != UNASSIGNED_VIEW or self._in_team) \
+            else ALL
+        widgets = (self.filter_edit, self.status_box, self.priority_box, self.view_box, self.columns)
+        blocked = [widget.blockSignals(True) for widget in widgets]
+        try:
+            self.filter_edit.setText(view.text)
+            self.status_box.set_wanted(view.statuses)
+            self.priority_box.setCurrentIndex(max(0, self.priority_box.findData(view.priority)))
+            self.view_box.setCurrentIndex(max(0, self.view_box.findData(who)))
+            order = Qt.SortOrder.DescendingOrder if view.descending else Qt.SortOrder.AscendingOrder
+            self.columns.setSortIndicator(view.sort_column, order)
+        finally:
+            for widget, was in zip(widgets, blocked, strict=True):
+                widget.blockSignals(was)
+        self._unread_only, self._idle_hours = view.unread, view.idle_hours
+        self._age_filter()
+        self.model.show_view(self._filter_now(), view.sort_column, view.descending)
+        self.views_bar.state_changed()
+        self.searched.emit(view.text)
+
+    @Slot(bool, int)
+    def set_conditions(self, unread: bool, idle_hours: int) -> None:
+        """Only unread tickets, only those idle for more than ``idle_hours`` (0: any): beside the filter bar."""
+        self._unread_only, self._idle_hours = unread, max(0, idle_hours)
+        self._age_filter()
+        self._apply_filter()
 
     def clear_filters(self) -> None:
         """Every ticket shown again: only ever at the agent's asking."""
@@ -198,6 +265,8 @@ class TicketListPane(QWidget):
         self.filter_edit.blockSignals(True)
         self.filter_edit.clear()
         self.filter_edit.blockSignals(False)
+        self._unread_only, self._idle_hours = False, 0
+        self._aging.stop()
         self._apply_filter()
 
     def move(self, step: int) -> None:
@@ -253,12 +322,32 @@ class TicketListPane(QWidget):
     def _apply_filter(self) -> None:
         text = self.filter_edit.text()
         self.model.set_filter(phone_digits_query(text) or text, self.status_box.wanted(),
-                              self.priority_box.currentData(), self._person())
+                              self.priority_box.currentData(), self._person(), self._unread_only,
+                              older_than(self._idle_hours, datetime.now(UTC)))
+        self.views_bar.state_changed()
         self.searched.emit(text)
 
     def _person(self) -> str:
         view = self.view_box.currentData()
         return self._me if view == MINE else UNASSIGNED if view == UNASSIGNED_VIEW else ""
+
+    def _age_filter(self) -> None:
+        """While the list shows tickets by age, it is filtered again each minute."""
+        if self._idle_hours:
+            self._aging.start()
+        else:
+            self._aging.stop()
+
+    def _filter_now(self) -> Filter:
+        return self._view_filter(self.current_view(), datetime.now(UTC))
+
+    def _view_filter(self, view: SavedView, now: datetime) -> Filter:
+        """The index's filter for ``view`` as this list applies it (a phone number searched as its digits)."""
+        return view.filter_at(now, self._me, self._in_team, phone_digits_query(view.text) or view.text)
+
+    def _count_views(self, views: list[SavedView]) -> Counting:
+        now = datetime.now(UTC)
+        return self.model.counting([self._view_filter(view, now) for view in views])
 
     @Slot()
     def _restore_selection(self, scroll: bool = False) -> None:
@@ -342,7 +431,6 @@ class _TicketTable(QTableView):
             selection.blockSignals(False)
 
 
-ALL, MINE, UNASSIGNED_VIEW = "all", "mine", "unassigned"
 _PHONE = re.compile(r"[0-9 ().+/-]+")
 
 
