@@ -716,13 +716,15 @@ class TicketController(QObject):
         """When this desk first saw the ticket (ISO 8601 in UTC), '' when it is not listed."""
         return self.tickets.first_seen(number) if self.tickets is not None else ""
 
-    def change(self, number: int, field: str, value: str, *, on_done: Slot1, on_error: Slot1) -> None:
-        """Status or priority: only that field is sent, after any write to the ticket asked for before."""
+    def change(self, number: int, field: str, value: str, *, on_done: Slot1, on_error: Slot1,
+               seen: bool = True) -> None:
+        """Status or priority: only that field is sent, after any write to the ticket asked for before.
+        ``seen``: the agent is looking at it (False for the other tickets of a change to several)."""
         self._changing[number] = field
         self.busy_changed.emit(number)
         task = self.tickets.in_lane(number, self._service.update)
-        self.runner.submit(functools.partial(task, number, **{field: value}), scope=self._scope,  # "priority" is
-                           on_done=on_done, on_error=on_error)  # also submit's own keyword: bound here, not passed
+        self.runner.submit(functools.partial(task, number, seen=seen, **{field: value}),  # "priority" is also
+                           scope=self._scope, on_done=on_done, on_error=on_error)  # submit's keyword: bound here
 
     # ------------------------------------------------------------ several tickets at once
 
@@ -763,7 +765,7 @@ class TicketController(QObject):
             else:
                 self.bulk_progress.emit(batch.progress())
                 self.change(number, batch.field, batch.value, on_done=functools.partial(self._bulk_changed, batch),
-                            on_error=functools.partial(self._bulk_refused, batch))
+                            on_error=functools.partial(self._bulk_refused, batch), seen=number == self._current)
                 return
         if batch is not None:
             self._batch = None

@@ -270,3 +270,14 @@ def test_switching_server_midway_ends_the_progress_line(desk, sandbox):
     desk.connect()  # another connection: the rest is never sent into it
     assert not window.bulk_bar.isVisible() and not desk.controller.bulk_running
     desk.idle()
+
+
+def test_a_change_to_several_leaves_the_unread_mark_of_those_the_agent_is_not_looking_at(desk, sandbox):
+    numbers = _select_all(desk)
+    with desk.qtbot.waitSignal(desk.controller.local_undo_offered, timeout=WAIT):
+        desk.window.mark_selected(unread=True)
+    open_one = desk.controller.current
+    _finish(desk, _status_action(desk, "Review").trigger)
+    assert all(sandbox.store.ticket(n)["status"] == "REVIEW" for n in numbers)
+    unread = {n for n in numbers if desk.repository.row(n).unread}
+    assert unread == set(numbers) - {open_one}  # the open one is read: the agent sees it changed

@@ -345,10 +345,11 @@ class TicketService:
                 return True
         return False if looked else None
 
-    def update(self, number: int, **changes: Any) -> Ticket:
-        """Sends only the changed fields, then returns the ticket as the server now has it."""
+    def update(self, number: int, *, seen: bool = True, **changes: Any) -> Ticket:
+        """Sends only the changed fields, then returns the ticket as the server now has it. ``seen``: the agent
+        is looking at it (a change to several tickets leaves the others' unread mark as it was)."""
         self._change(number, changes)
-        return self._fetch(number, seen=True, join=False)[0]
+        return self._fetch(number, seen=seen, join=False)[0]
 
     def _change(self, number: int, changes: dict[str, Any]) -> None:
         entry = self.tickets.journal_open("change", number, {k: v for k, v in changes.items() if v is not None})
