@@ -123,6 +123,7 @@ class Desk(QObject):
         self.connection: Connection | None = None
         self._stored: TicketRepository | None = None  # the list shown before the connection; it adopts it
         self.demo_profile = demo_profile or DEMO_PROFILE
+        self._settings_shown_with = ("", "")  # the secret and team password the Settings dialog opened with
         self.profile = self.demo_profile if demo else load_profile(settings)
         theme.apply(theme.load(settings))  # before the first widget: the window opens in its colours
         self.window = MainWindow(self.controller, "Not configured", self._agent(self.profile), settings=settings)
@@ -274,6 +275,7 @@ class Desk(QObject):
     @Slot(object)
     def _show_settings(self, facts: tuple[Profile, str, bool, str, str]) -> None:
         profile, secret, usable, name, team_password = facts
+        self._settings_shown_with = (secret, team_password)
         if self.settings_dialog is not None or profile is not self.profile:
             return
         from .views.settings_dialog import SettingsDialog
@@ -320,6 +322,15 @@ class Desk(QObject):
 
     @Slot(object, str, str)
     def apply(self, profile: Profile, secret: str, team_password: str = "") -> None:
+        """Settings saved: the server is connected again only when something it depends on changed (a reply on
+        its way would be stopped by it: the agent is told, the text is kept)."""
+        if profile == self.profile and (secret, team_password) == self._settings_shown_with and \
+                self.connection is not None:
+            return  # only the appearance or the spelling changed: they apply by themselves
+        if self.controller.sending_any:
+            self.window.notify("Settings changed the connection while a reply was on its way: it may have been "
+                               "stopped. Its ticket shows whether it arrived; if not, its text is back in that "
+                               "ticket's reply box (Help > What this desk sent says which).", kind="info")
         if profile.environment != SANDBOX:
             self.secrets.set(profile, secret)
         if profile.team_url:

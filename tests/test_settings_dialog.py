@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from gui import theme
 from gui.settings import CUSTOM, SANDBOX, Profile, load_profile
 from gui.tasks import TaskRunner
 from gui.views.settings_dialog import SettingsDialog
@@ -115,3 +116,17 @@ def test_a_secret_longer_than_windows_credential_manager_keeps_is_refused_in_wor
     dialog.secret_key.setText("s" * 1280)
     with qtbot.waitSignal(dialog.applied):
         dialog.save_button.click()
+
+
+def test_saving_settings_that_changed_nothing_the_server_needs_keeps_the_connection(qtbot, desk_factory):
+    desk = desk_factory(demo=True)
+    connection = desk.connection
+    assert connection is not None
+    dialog = open_settings(qtbot, desk)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))  # appearance only
+    with qtbot.waitSignal(dialog.destroyed, timeout=WAIT):
+        dialog.save_button.click()
+    try:
+        assert desk.connection is connection  # nothing reconnected: a reply on its way goes on
+    finally:
+        theme.apply(theme.SYSTEM)
