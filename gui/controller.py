@@ -39,6 +39,7 @@ from .services.tickets import (
     Settled,
     TicketService,
     after_sent,
+    signed,
 )
 from .store import Change, JournalEntry
 from .tasks import BACKGROUND, OneAtATime, TaskRunner, TaskScope
@@ -647,9 +648,10 @@ class TicketController(QObject):
         return bool(self._sending)
 
     def send_reply(self, seen: Ticket, agent: Agent, text: str, *, status: str | None = None, force: bool = False,
-                   on_done: Slot1, on_error: Slot1) -> str | None:
-        """Sends ``text`` (fixed now): it is stored apart as the reply on its way, and the reply box's draft
-        starts again empty for what the agent types meanwhile. Each phase is told by ``send_phase``.
+                   signature: str = "", on_done: Slot1, on_error: Slot1) -> str | None:
+        """Sends ``text`` (fixed now) with ``signature`` after it: the text is stored apart as the reply on its
+        way (unsigned: if it comes back to the reply box, it is signed once more when sent), and the reply box's
+        draft starts again empty for what the agent types meanwhile. Each phase is told by ``send_phase``.
         The reason in words when the disk refused to store it (it is sent all the same)."""
         number = seen.ticket_number
         self._sending[number] = status
@@ -662,7 +664,7 @@ class TicketController(QObject):
             problem = _stored(self.tickets.delete_draft, REPLY_DRAFT, number)
         self.busy_changed.emit(number)
         task = self.tickets.in_lane(number, self._service.send_reply)
-        self.runner.submit(task, seen, agent, text, status=status, force=force, scope=self._scope,
+        self.runner.submit(task, seen, agent, signed(text, signature), status=status, force=force, scope=self._scope,
                            on_done=on_done, on_error=on_error,
                            on_progress=functools.partial(self._send_phase_reported, number))
         return problem

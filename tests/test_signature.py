@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from gui.sandbox import Fault
+from gui.services.tickets import signed
 from gui.settings import load_signature, save_signature
 from gui.views.signature_dialog import SignatureDialog
-from gui.views.ticket_detail import signed
 from tests.test_workspace import SPEC_TICKET, WAIT, Desk
 
 SIGNATURE = "— Jane Doe\nSupport, TOGa"
@@ -66,3 +67,19 @@ def test_an_empty_signature_adds_nothing(desk, sandbox):
     with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
         detail.send()
     assert sandbox.store.ticket(SPEC_TICKET)["replies"][-1]["message"] == "Plain reply."
+
+
+def test_a_reply_that_did_not_go_comes_back_unsigned_and_is_signed_once_when_sent_again(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    _set_signature(desk, SIGNATURE)
+    detail = desk.window.detail
+    detail.composer.setPlainText("Reply text.")
+    sandbox.faults.script(Fault(400, method="POST"))
+    with desk.qtbot.waitSignal(detail.send_failed, timeout=WAIT):
+        detail.send()
+    desk.qtbot.waitUntil(lambda: detail.composer.toPlainText() == "Reply text.", timeout=WAIT)  # no signature in it
+    detail.composer.setPlainText(detail.composer.toPlainText() + "\nPS: one more thing.")
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    assert sandbox.store.ticket(SPEC_TICKET)["replies"][-1]["message"] == \
+        f"Reply text.\nPS: one more thing.\n\n{SIGNATURE}"

@@ -104,6 +104,14 @@ class Agent:
     email_address: str = ""
 
 
+def signed(text: str, signature: str) -> str:
+    """The reply as sent: the signature after it, unless it already ends with it (a canned reply that has it)."""
+    mark = signature.strip()
+    if not mark or text.rstrip().endswith(mark):
+        return text
+    return text.rstrip() + "\n\n" + mark
+
+
 @dataclass(frozen=True)
 class Collision:
     """What changed on the server since the agent opened the ticket."""

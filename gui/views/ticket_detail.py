@@ -56,14 +56,6 @@ UNDO_MS = 10_000  # how long the status bar offers to undo the agent's own statu
 HISTORY_SHOWN = 5  # the requester's other tickets listed under the header
 
 
-def signed(text: str, signature: str) -> str:
-    """The reply as sent: the signature after it, unless it already ends with it (a canned reply that has it)."""
-    mark = signature.strip()
-    if not mark or text.rstrip().endswith(mark):
-        return text
-    return text.rstrip() + "\n\n" + mark
-
-
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -562,7 +554,6 @@ class TicketDetailPane(QWidget):
             self.banner.show_message("Write a reply before sending.", kind="info")
             self.composer.setFocus()
             return
-        text = signed(text, self.signature)
         if not self.agent.email_address:
             self.banner.show_message("Set your e-mail address in the settings before replying.")
             return
@@ -580,7 +571,8 @@ class TicketDetailPane(QWidget):
         self._pending_status = status
         self._failed_number = number
         problem = self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
-                                              on_done=self._send_done, on_error=self._send_error)
+                                              signature=self.signature, on_done=self._send_done,
+                                              on_error=self._send_error)
         self._show_draft("")  # the text on its way is fixed; what is typed now is the next reply
         if problem:
             self.banner.show_message(problem)
