@@ -87,3 +87,36 @@ def test_manage_from_the_picker_opens_the_library(desk):
 def test_without_an_open_ticket_the_shortcut_says_what_to_do(desk):
     desk.window.pick_canned_reply()
     assert "Open a ticket first" in desk.window.statusBar().currentMessage()
+
+
+def test_a_canned_status_chosen_while_an_earlier_reply_is_on_its_way_waits_for_its_own_reply(desk, sandbox):
+    desk.store.save_template(Template("Solved", "Solved, closing.", "CLOSED"))
+    desk.open(SPEC_TICKET)
+    detail = desk.window.detail
+    detail.composer.setPlainText("First reply.")
+    sandbox.faults.latency_ms = 300
+    try:
+        with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+            detail.send()
+            picker = _pick(desk)
+            desk.qtbot.keyClick(picker.query, Qt.Key.Key_Return)
+            desk.qtbot.waitUntil(lambda: detail.status_on_send() == "CLOSED", timeout=WAIT)
+    finally:
+        sandbox.faults.latency_ms = 0
+    assert detail.status_on_send() == "CLOSED"  # the first reply's answer did not take it
+    assert sandbox.store.ticket(SPEC_TICKET)["status"] != "CLOSED"
+    with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
+        detail.send()
+    desk.qtbot.waitUntil(lambda: sandbox.store.ticket(SPEC_TICKET)["status"] == "CLOSED", timeout=WAIT)
+
+
+def test_undo_in_another_environment_is_gone(desk, sandbox):
+    desk.open(SPEC_TICKET)
+    detail = desk.window.detail
+    box = detail.status_box
+    with desk.qtbot.waitSignal(detail.undo_offered, timeout=WAIT):
+        box.setCurrentIndex(box.findData("REVIEW"))
+        box.activated.emit(box.currentIndex())
+    with desk.qtbot.waitSignal(detail.undo_withdrawn, timeout=WAIT):
+        detail.set_service(detail.agent)  # what switching server does to the pane
+    assert not desk.window.undo_button.isVisible()

@@ -6,6 +6,7 @@ agent reads what the customer will read before it is in the reply box.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
@@ -92,7 +93,8 @@ class CannedPicker(QDialog):
         self.list.clear()
         for template in self._shown:
             item = QListWidgetItem(template.name + ("  \u00b7  team" if template.scope == TEAM else ""))
-            item.setToolTip(template.name + (" (the team's)" if template.scope == TEAM else " (yours)"))
+            item.setToolTip("<p>" + html.escape(template.name + (" (the team's)" if template.scope == TEAM
+                                                                 else " (yours)")) + "</p>")  # never interpreted
             self.list.addItem(item)
         self.empty.setVisible(not self._templates)
         self.insert_button.setEnabled(bool(self._shown))

@@ -120,6 +120,7 @@ class TicketDetailPane(QWidget):
         self._ticket: Ticket | None = None
         self._pending_status: str | None = None
         self._status_on_send: dict[int, str] = {}  # a canned reply inserted here sets this status when sent
+        self._canned_status: dict[int, str | None] = {}  # that status, taken by the send on its way
         self._last_change: tuple[int, str, str, str] | None = None  # (number, field, old, new): what Undo sends back
         self.undo_timer = QTimer(self)
         self.undo_timer.setSingleShot(True)
@@ -301,7 +302,9 @@ class TicketDetailPane(QWidget):
         return self._ticket
 
     def set_service(self, agent: Agent) -> None:
-        """Another environment: nothing of the previous one stays on screen."""
+        """Another environment: nothing of the previous one stays on screen (nor an Undo for it)."""
+        self._withdraw_undo()
+        self._status_on_send.clear()
         self._change_field = None
         self._set_changing(None)
         self.banner.hide()
@@ -317,9 +320,10 @@ class TicketDetailPane(QWidget):
         """What every reply sent from here ends with ('' none); shown on the button's tooltip."""
         self.signature = text
         first = single_line(text.strip().splitlines()[0][:80]) if text.strip() else ""
-        self.signature_button.setToolTip(f"Your signature, added to every reply you send: \u201c{first}\u201d"
-                                         + ("…" if "\n" in text.strip() else "") if first else
-                                         "Add a signature to every reply you send")
+        self.signature_button.setToolTip(
+            "<p>" + html.escape(f"Your signature, added to every reply you send: \u201c{first}\u201d"
+                                + ("…" if "\n" in text.strip() else "")) + "</p>" if first else
+            "Add a signature to every reply you send")
         self.set_agent(self.agent)
 
     @Slot(object)
@@ -566,8 +570,10 @@ class TicketDetailPane(QWidget):
                 retry=lambda: self.send(status=status, force=force, despite_colleagues=True))
             return
         self.banner.hide()
+        canned = self._status_on_send.pop(number, None)  # a canned reply's status goes with this send
+        self._canned_status[number] = canned
         if status is None:
-            status = self._status_on_send.get(number)  # a canned reply's status, said when it was inserted
+            status = canned
         self._pending_status = status
         self._failed_number = number
         problem = self._controller.send_reply(self._ticket, self.agent, text, status=status, force=force,
@@ -607,7 +613,11 @@ class TicketDetailPane(QWidget):
         return self._ticket is not None and self._ticket.ticket_number == number
 
     def _take_back(self, number: int) -> None:
-        """The reply did not go: its text is back in the reply box, in front of what was typed meanwhile."""
+        """The reply did not go: its text is back in the reply box, in front of what was typed meanwhile (and a
+        canned reply's status with it, unless another canned reply asked for one since)."""
+        canned = self._canned_status.pop(number, None)
+        if canned:
+            self._status_on_send.setdefault(number, canned)
         current = self._is_current(number)
         text = self._controller.reply_ended(number, sent=False,
                                             typed=self.composer.toPlainText() if current else None)
@@ -634,7 +644,7 @@ class TicketDetailPane(QWidget):
             return
         number = result.ticket.ticket_number
         self._controller.reply_ended(number, sent=True)  # what was typed meanwhile stays, as the next draft
-        self._status_on_send.pop(number, None)  # a canned reply's status went with it (not the next reply's)
+        self._canned_status.pop(number, None)  # a canned reply's status went with it (not the next reply's)
         if self._is_current(number):
             if self._wait_told and self.banner.kind() == "info":
                 self.banner.hide()
@@ -668,6 +678,7 @@ class TicketDetailPane(QWidget):
         self.send_button.setEnabled(not sending)
         self.send_status_button.setEnabled(not sending)
         self.composer.setPlaceholderText(WRITE_NEXT if sending else WRITE_HERE)
+        self.composer.viewport().update()  # Qt repaints a placeholder only when it appears or goes
         if sending and self._ticket is not None:
             number = self._ticket.ticket_number
             self.send_progress.show_send(self._controller.send_phase_of(number), self._controller.sending_text(number))
@@ -720,10 +731,12 @@ class TicketDetailPane(QWidget):
         """The status bar's Undo: the agent's last status or priority change, within UNDO_MS, sent back."""
         last, self._last_change = self._last_change, None
         self._withdraw_undo()
-        if last is None or self._change_field is not None:
+        if last is None:
             return
         number, field, old, new = last
-        if self._controller.is_changing(number):
+        if self._change_field is not None or self._controller.is_changing(number):
+            self.undo_told.emit(f"Not undone: another change to #{number} is on its way; change it back by hand "
+                                "once it is saved.")
             return
         box = (self.status_box if field == "status" else self.priority_box) if self._is_current(number) else None
         if box is not None:
