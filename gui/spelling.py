@@ -23,6 +23,7 @@ LANGUAGE_NAMES = {
 FALLBACK_LANGUAGE = "en"
 LONGEST_WORD = 40  # longer "words" (a pasted key, a 100 KB line) are never checked nor suggested for
 SUGGESTED = 6
+DISTANCE_TWO_UP_TO = 8  # letters; suggestions for a longer word are one edit away
 CACHE_WORDS = 50_000  # per-word answers kept; emptied beyond it so a long session stays bounded
 
 # A word: letters with inner apostrophes, straight or typographic (isn't). Links, e-mail addresses,
@@ -116,6 +117,9 @@ class Speller:
         if not 1 < len(word) <= LONGEST_WORD:
             return []
         folded = word.casefold()
+        # Two edits away is what finds most typos, but its cost grows with the word's length squared (a
+        # 15-letter word took over a second): long words are looked up one edit away.
+        self._checker.distance = 2 if len(folded) <= DISTANCE_TWO_UP_TO else 1
         found = self._checker.candidates(folded) or set()
         found.discard(folded)
         ranked = sorted(found, key=lambda w: (-self._checker.word_usage_frequency(w), w))[:SUGGESTED]

@@ -114,3 +114,11 @@ def test_right_click_offers_suggestions_that_replace_the_word_and_add_to_my_dict
     assert _underlined(edit) == ["pateince"]
     correct = spelling.menu_for(edit.toPlainText().index("Thanks"))
     assert not any(a.text().startswith("Add") for a in correct.actions())  # a known word: the usual menu only
+
+
+def test_suggestions_for_a_long_word_come_back_at_once_one_edit_away(english):
+    started = time.perf_counter()
+    assert english.suggestions("intermitent") == ["intermittent"]
+    english.suggestions("internationalizationnn" + "x" * 15)  # 37 letters: two edits away took seconds
+    assert time.perf_counter() - started < 0.5  # a guard against the UI freezing, not a benchmark
+    assert english.suggestions("pateince")[0] == "patience"  # a short word is still looked up two edits away
