@@ -126,3 +126,25 @@ def test_a_reply_shared_with_the_team_moves_to_the_team_database(qtbot, runner, 
         assert store.templates() == []
         assert [(t.name, t.scope) for t in bob.templates()] == [("Refund", TEAM)]
         qtbot.waitUntil(lambda: dialog.list.count() == 1 and "team" in dialog.list.item(0).text(), timeout=WAIT)
+
+
+def test_closing_with_unsaved_text_keeps_the_dialog_until_the_agent_says_to_drop_it(qtbot, runner, store):
+    dialog = library(qtbot, runner, CannedReplies(store))
+    dialog.name.setText("Long one")
+    dialog.text.setPlainText("x" * 5000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and "not saved" in dialog.banner.text()
+    assert dialog.text.toPlainText() == "x" * 5000
+    dialog.close()  # the window's close button
+    assert dialog.isVisible()
+    dialog.banner.retry_button.click()  # "Close without saving"
+    assert not dialog.isVisible() and store.templates() == []
+
+
+def test_every_alt_letter_of_the_library_is_its_own(qtbot, runner, store):
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    dialog = library(qtbot, runner, CannedReplies(store))
+    texts = [w.text() for w in dialog.findChildren(QAbstractButton) + dialog.findChildren(QLabel) if w.isVisible()]
+    letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t and not t.endswith("&")]
+    assert len(letters) == len(set(letters)), texts

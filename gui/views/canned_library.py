@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,15 +49,16 @@ class CannedLibrary(QDialog):
         self._editing: Template | None = None  # the stored template the form shows (None: a new one)
         self._busy = False
         self._in_team = False
+        self._closing_anyway = False
 
         self.banner = Banner()
         self.list = QListWidget()
         self.list.setAccessibleName("Canned replies")
-        self.new_button = QPushButton("&New")
-        self.delete_button = QPushButton("&Delete")
-        self.import_button = QPushButton("&Import…")
+        self.new_button = QPushButton("Ne&w")
+        self.delete_button = QPushButton("De&lete")
+        self.import_button = QPushButton("I&mport…")
         self.import_button.setToolTip("Add the canned replies of a file exported by TOGaDesk Agent to yours")
-        self.export_button = QPushButton("E&xport…")
+        self.export_button = QPushButton("Ex&port…")
         self.export_button.setToolTip("Write every canned reply listed here to a file, to share or keep")
         self.name = QLineEdit()
         self.name.setMaxLength(NAME_CHARS)
@@ -72,7 +73,7 @@ class CannedLibrary(QDialog):
         self.status.addItem("Leave the status as it is", "")
         for status in Status:
             self.status.addItem(f"Set {status.value.replace('_', ' ').title()}", status.value)
-        self.shared = QCheckBox("Share with the &team")
+        self.shared = QCheckBox("Share with the t&eam")
         self.shared.setToolTip("Team canned replies are in the team database: every agent of the team can use "
                                "and edit them")
         self.placeholders = QLabel("Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS))
@@ -83,7 +84,7 @@ class CannedLibrary(QDialog):
         self.unknown.setTextFormat(Qt.TextFormat.PlainText)
         self.save_button = QPushButton("&Save")
         self.save_button.setToolTip("Save this canned reply (Ctrl+S)")
-        self.discard_button = QPushButton("D&iscard changes")
+        self.discard_button = QPushButton("Disca&rd changes")
         close = QPushButton("Close")
 
         side = QVBoxLayout()
@@ -98,10 +99,10 @@ class CannedLibrary(QDialog):
         side.addLayout(row)
         form = QFormLayout()
         form.addRow("&Name:", self.name)
-        form.addRow("Te&xt:", self.text)
+        form.addRow("&Text:", self.text)
         form.addRow("", self.placeholders)
         form.addRow("", self.unknown)
-        form.addRow("Status on &send:", self.status)
+        form.addRow("Status &on send:", self.status)
         form.addRow("", self.shared)
         actions = QHBoxLayout()
         actions.addStretch(1)
@@ -216,7 +217,7 @@ class CannedLibrary(QDialog):
         if self.is_dirty():  # never lose what was typed: the agent decides
             self._select(self._editing)
             self.banner.show_message("Save or discard the changes in the form first.", kind="info",
-                                     action_text="&Discard them", retry=lambda: self._discard_then(row))
+                                     action_text="Discard t&hem", retry=lambda: self._discard_then(row))
             return
         self.banner.hide()
         self._show(self._templates[row])
@@ -232,6 +233,26 @@ class CannedLibrary(QDialog):
                 if template is not None and (t.scope, t.id) == (template.scope, template.id)]
         self.list.setCurrentRow(rows[0] if rows else -1)
         self.list.blockSignals(False)
+
+    def reject(self) -> None:
+        """Esc, Close or the window's ✕: never with unsaved text, unless the agent says to drop it."""
+        if self.is_dirty() and not self._closing_anyway:
+            self.banner.show_message("This canned reply has changes that are not saved: Save them (Ctrl+S), or "
+                                     "close without them.", kind="info", action_text="&Close without saving",
+                                     retry=self._close_anyway)
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.is_dirty() and not self._closing_anyway:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
+
+    def _close_anyway(self) -> None:
+        self._closing_anyway = True
+        self.reject()
 
     # ------------------------------------------------------------ actions
 
@@ -275,7 +296,7 @@ class CannedLibrary(QDialog):
             return
         doomed = self._editing
         self.banner.show_message(f"Delete \u201c{doomed.name}\u201d" + (" for the whole team" if doomed.scope == TEAM
-                                 else "") + "?", kind="info", action_text="&Delete it",
+                                 else "") + "?", kind="info", action_text="Delete &it",
                                  retry=lambda: self._delete(doomed))
 
     def _delete(self, template: Template) -> None:
@@ -303,7 +324,7 @@ class CannedLibrary(QDialog):
     def _imported(self, templates: list[Template]) -> None:
         self._set_busy(False)
         self.banner.show_message(f"Imported {len(templates)} canned repl{'y' if len(templates) == 1 else 'ies'} "
-                                 "as yours.", kind="info")
+                                 "as yours (one with a name you had replaces yours).", kind="info")
         self.changed.emit()
         self.reload()
 
@@ -322,7 +343,8 @@ class CannedLibrary(QDialog):
     @Slot(object)
     def _exported(self, _result: object) -> None:
         self._set_busy(False)
-        self.banner.show_message(f"Exported {len(self._templates)} canned replies.", kind="info")
+        count = len(self._templates)
+        self.banner.show_message(f"Exported {count} canned repl{'y' if count == 1 else 'ies'}.", kind="info")
 
     @Slot(object)
     def _failed(self, error: ApiError) -> None:
