@@ -54,3 +54,29 @@ def test_a_hostile_subject_is_shown_as_plain_text_in_the_question(desk, sandbox)
     assert question.textFormat() == Qt.TextFormat.PlainText
     assert "<b>bold</b> <script>alert(1)</script>" in question.text()
     desk.qtbot.keyClick(question, Qt.Key.Key_Escape)
+
+
+def test_ctrl_del_in_the_reply_box_deletes_the_next_word_and_removes_nothing(desk):
+    desk.open(SPEC_TICKET)
+    composer = desk.window.detail.composer
+    composer.setFocus()
+    desk.qtbot.waitUntil(composer.hasFocus, timeout=WAIT)
+    composer.setPlainText("hello world")
+    cursor = composer.textCursor()
+    cursor.setPosition(0)
+    composer.setTextCursor(cursor)
+    desk.qtbot.keyClick(composer, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert composer.toPlainText() == " world"
+    assert QApplication.activeModalWidget() is None and SPEC_TICKET in shown_numbers(desk.window)
+
+
+def test_ctrl_del_in_the_filter_deletes_the_next_word_too(desk):
+    desk.open(SPEC_TICKET)
+    edit = desk.window.list_pane.filter_edit
+    edit.setFocus()
+    desk.qtbot.waitUntil(edit.hasFocus, timeout=WAIT)
+    edit.setText("printer jam")
+    edit.setCursorPosition(0)
+    desk.qtbot.keyClick(edit, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert edit.text() in (" jam", "jam")
+    assert QApplication.activeModalWidget() is None

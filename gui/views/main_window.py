@@ -10,18 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -689,6 +693,19 @@ class MainWindow(QMainWindow):
     def ask_remove(self) -> None:
         """Ctrl+Del: asks before the open ticket (the highlighted row) leaves the list; Return removes, Esc keeps.
         With several rows selected they all leave at once, with Undo instead of a question."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and not focus.isReadOnly():  # in a text box Ctrl+Del deletes a word,
+            if not focus.hasSelectedText():                          # as it does everywhere else
+                focus.cursorWordForward(True)
+            focus.del_()
+            return
+        if isinstance(focus, (QPlainTextEdit, QTextEdit)) and not focus.isReadOnly():
+            cursor = focus.textCursor()
+            if not cursor.hasSelection():
+                cursor.movePosition(QTextCursor.MoveOperation.EndOfWord, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            focus.setTextCursor(cursor)
+            return
         if len(self.list_pane.selected_numbers()) > 1:
             self.remove_selected()  # several selected: they go together, with Undo
             return
