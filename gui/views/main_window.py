@@ -812,6 +812,7 @@ class MainWindow(QMainWindow):
 # Keys that are not actions of the window (they act where the focus is); the sheet lists them after the actions.
 PLAIN_KEYS = [
     ("J / K", "Next / previous ticket (in the list)"),
+    ("Shift+J / Shift+K, Ctrl+A", "Select several tickets (in the list): the Ticket menu then changes them all"),
     ("Alt+1 … Alt+9", "Show saved view 1 to 9, in the order of the Views list above the tickets"),
     ("Return or R", "Open the highlighted ticket and put the cursor in its reply box (in the list)"),
     ("Esc", "Back to the list (in the ticket pane); clear the filter (in the filter)"),
