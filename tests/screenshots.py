@@ -21,16 +21,19 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from gui import theme
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, TogaClient
+from gui.canned import Template, fill
 from gui.controller import TicketController
 from gui.crash import CrashReporter
 from gui.sandbox import Fault, SandboxServer
 from gui.services.orders import OrderService
 from gui.services.tickets import Agent, TicketService
 from gui.settings import PRODUCTION, Profile
+from gui.spelling import Speller
 from gui.store import LocalStore
 from gui.tasks import TaskRunner, TaskScope
 from gui.tickets import TicketRepository
 from gui.views.about_dialog import AboutDialog, AboutFacts
+from gui.views.canned_picker import CannedPicker
 from gui.views.main_window import MainWindow
 from gui.views.settings_dialog import SettingsDialog
 
@@ -94,8 +97,22 @@ def main() -> int:
         wait_for(controller.refresh_finished)
         window.open_ticket_number("12345678")
         wait_for(controller.opened)
-        window.detail.composer.setPlainText("Thanks John, the technician arrives at 10:00.")
+        window.composer_spelling.set_speller(Speller.load("en"))  # the desk loads it on a worker
+        window.detail.composer.setPlainText("Thanks John, the technicain arrives at 10:00.")
         save(window, out / f"main-window{suffix}.png")
+
+        for template in (Template("Technician visit", "Hi {first_name},\n\nA technician will call you tomorrow "
+                                  "between 9 and 10 about #{ticket_number}.\n\n{agent_name}", "AWAITING_USER"),
+                         Template("Printer reset", "Please unplug the printer for 30 seconds, then try again."),
+                         Template("Closing: solved", "Glad it works again, {first_name}. Closing this ticket.",
+                                  "CLOSED")):
+            store.save_template(template)
+        ticket = window.detail.ticket
+        picker = CannedPicker(store.templates(), lambda t: fill(t.text, ticket, agent), "", window)
+        picker.show()
+        picker.query.setText("tech")
+        save(picker, out / f"canned-replies{suffix}.png")
+        picker.close()
 
         window.new_ticket()
         dialog = window.new_ticket_dialog
