@@ -92,9 +92,11 @@ class StatusFilter(QComboBox):
         status = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
         if status not in self._rows:
             return False
-        self._item(index.row()).setCheckState(Qt.CheckState.Unchecked if self._ticked(status)
-                                              else Qt.CheckState.Checked)
+        row = index.row()
+        self._item(row).setCheckState(Qt.CheckState.Unchecked if self._ticked(status) else Qt.CheckState.Checked)
         self._take(frozenset(filter(self._ticked, self._rows)))
+        view = self.view()  # the box's own current entry changed: the list's highlight stays on the row ticked
+        view.setCurrentIndex(self.model().index(row, 0))
         return True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
