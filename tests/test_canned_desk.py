@@ -120,3 +120,15 @@ def test_undo_in_another_environment_is_gone(desk, sandbox):
     with desk.qtbot.waitSignal(detail.undo_withdrawn, timeout=WAIT):
         detail.set_service(detail.agent)  # what switching server does to the pane
     assert not desk.window.undo_button.isVisible()
+
+
+def test_a_canned_reply_is_not_glued_to_the_word_before_the_cursor(desk):
+    desk.open(SPEC_TICKET)
+    detail = desk.window.detail
+    detail.composer.setPlainText("See you tomorrow")
+    detail.composer.moveCursor(detail.composer.textCursor().MoveOperation.End)
+    detail.insert_reply("Kind regards")
+    assert detail.composer.toPlainText() == "See you tomorrow Kind regards"
+    detail.composer.setPlainText("")
+    detail.insert_reply("Hello")
+    assert detail.composer.toPlainText() == "Hello"

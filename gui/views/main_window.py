@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.speller: Speller | None = None  # loaded on a worker (use_spelling); None: no underlines
         self._spelling_wanted: tuple[str, Path | None] = ("", None)
         self._spelling_asked = False
+        self._picking = False  # the canned replies are being read for the picker
         self._bulk_asked = ("", "")  # (field, value) of the last change to several tickets: "Try again" sends it
         self.resize(1200, 760)
 
@@ -614,12 +615,16 @@ class MainWindow(QMainWindow):
         if service is None or self.detail.ticket is None:
             self._status_message("Open a ticket first: a canned reply goes into its reply box.")
             return
+        if self._picking:
+            return  # the library is being read (the team's may be slow): one picker at a time
+        self._picking = True
         self._runner.submit(service.read, on_done=self._show_picker, on_error=self._canned_failed)
 
     @Slot(object)
     def _show_picker(self, library: Library) -> None:
         from .canned_picker import CannedPicker
 
+        self._picking = False
         ticket = self.detail.ticket
         if ticket is None:
             return
@@ -652,6 +657,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _canned_failed(self, error: ApiError) -> None:
+        self._picking = False
         self.notify(f"Could not read the canned replies: {error.message}")
 
     @Slot()

@@ -589,6 +589,10 @@ class TicketDetailPane(QWidget):
         if self._ticket is None:
             return
         number = self._ticket.ticket_number
+        cursor = self.composer.textCursor()
+        before = self.composer.document().characterAt(cursor.selectionStart() - 1) if cursor.selectionStart() else ""
+        if before and not before.isspace() and text and not text[0].isspace():
+            text = " " + text  # not glued to the word before the cursor
         self.composer.insertPlainText(text)
         QTimer.singleShot(0, self.composer, self.composer.setFocus)  # once the picker has given focus back
         if status:
