@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QTextCursor
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 1)  # a bigger window widens both; the list does not take it all
         self.splitter.setStretchFactor(1, 1)
+        self._share_kept = False  # first run: the list keeps LIST_SHARE of the width until the agent drags
+        self.splitter.splitterMoved.connect(self._share_dragged)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Workspace tabs")
         self.tabs.addTab(self.splitter, "T&ickets")  # Alt+T is the Ticket menu
@@ -779,13 +781,27 @@ class MainWindow(QMainWindow):
             width, height = min(room.width(), max(1024, int(room.width() * 0.9))), int(room.height() * 0.9)
             self.resize(min(width, 1600), min(height, 1000))
             self.move(room.center() - self.rect().center())
-            if not self._settings.contains("window/splitter"):  # the list a little wider than the ticket
-                self.splitter.setSizes([int(self.width() * LIST_SHARE), int(self.width() * (1 - LIST_SHARE))])
+            if not self._settings.contains("window/splitter"):  # the list a little wider than the ticket, kept
+                self._share_kept = True                          # so as the window is resized, until dragged
+                self._keep_share()
             return
         if self.width() > room.width() or self.height() > room.height():
             self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
         if not room.intersects(self.frameGeometry()):
             self.move(room.center() - self.rect().center())
+
+    def _keep_share(self) -> None:
+        width = self.splitter.width() or self.width()
+        self.splitter.setSizes([int(width * LIST_SHARE), width - int(width * LIST_SHARE)])
+
+    @Slot()
+    def _share_dragged(self) -> None:
+        self._share_kept = False  # the agent chose the split: it is theirs from now on (and saved)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_share_kept", False):  # (not yet set while the window is being built)
+            self._keep_share()
 
     def _restore_layout(self) -> None:
         geometry = self._settings.value("window/geometry")
