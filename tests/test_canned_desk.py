@@ -55,6 +55,8 @@ def test_a_canned_reply_with_a_status_sets_it_when_the_reply_is_sent(desk, sandb
     detail = desk.window.detail
     desk.qtbot.waitUntil(lambda: detail.status_on_send() == "CLOSED", timeout=WAIT)
     assert "sets the status to Closed" in detail.banner.text()
+    detail.banner.hide()  # the banner closed: the pending status stays in view beside Send
+    assert "sending sets Closed" in detail.from_label.text()
     with desk.qtbot.waitSignal(detail.reply_sent, timeout=WAIT):
         detail.send()
     desk.qtbot.waitUntil(lambda: sandbox.store.ticket(SPEC_TICKET)["status"] == "CLOSED", timeout=WAIT)

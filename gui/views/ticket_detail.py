@@ -314,9 +314,16 @@ class TicketDetailPane(QWidget):
 
     def set_agent(self, agent: Agent) -> None:
         self.agent = agent
+        self._say_who()
+
+    def _say_who(self) -> None:
+        """Who replies, signed or not, and the status a canned reply will set: in view until the reply goes."""
+        agent = self.agent
         name = " ".join(p for p in (agent.first_name, agent.last_name) if p) or "(no name set)"
+        status = self.status_on_send()
         self.from_label.setText(f"Replying as {name} <{agent.email_address or 'no e-mail set'}>"
-                                + (", signed" if self.signature.strip() else ""))
+                                + (", signed" if self.signature.strip() else "")
+                                + (f"; sending sets {status.replace('_', ' ').title()}" if status else ""))
 
     def set_signature(self, text: str) -> None:
         """What every reply sent from here ends with ('' none); shown on the button's tooltip."""
@@ -339,6 +346,8 @@ class TicketDetailPane(QWidget):
             self.history_label.hide()  # the requester's other tickets follow for this one
             self._folded = _first_shown(ticket)  # new replies then add below, nothing jumps
         self._ticket = ticket
+        if switching:
+            self._say_who()  # this ticket's pending status, if a canned reply set one
         self.placeholder.hide()
         self.body.show()
         subject = ticket.subject or "(no subject)"
@@ -573,6 +582,7 @@ class TicketDetailPane(QWidget):
             return
         self.banner.hide()
         canned = self._status_on_send.pop(number, None)  # a canned reply's status goes with this send
+        self._say_who()
         self._canned_status[number] = canned
         if status is None:
             status = canned
@@ -599,12 +609,14 @@ class TicketDetailPane(QWidget):
         QTimer.singleShot(0, self.composer, self.composer.setFocus)  # once the picker has given focus back
         if status:
             self._status_on_send[number] = status
+            self._say_who()
             words = status.replace("_", " ").title()
             self.banner.show_message(f"Sending this reply sets the status to {words}.", kind="info",
                                      action_text="&Keep the status", retry=lambda: self._keep_status(number))
 
     def _keep_status(self, number: int) -> None:
         self._status_on_send.pop(number, None)
+        self._say_who()
         self.banner.hide()
 
     def status_on_send(self) -> str:
@@ -624,6 +636,7 @@ class TicketDetailPane(QWidget):
         canned = self._canned_status.pop(number, None)
         if canned:
             self._status_on_send.setdefault(number, canned)
+            self._say_who()
         current = self._is_current(number)
         text = self._controller.reply_ended(number, sent=False,
                                             typed=self.composer.toPlainText() if current else None)
