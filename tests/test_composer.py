@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from gui.views.composer import COUNT_FROM, LEAST_LINES
 from tests.test_workspace import SPEC_TICKET, Desk
@@ -83,17 +82,3 @@ def test_the_count_follows_a_draft_shown_again_on_another_ticket(desk, sandbox):
     desk.open(SPEC_TICKET)
     assert detail.composer.count_label.text() == "1,500 characters"
     assert detail.composer.count_label.isVisible()
-
-
-def test_opening_a_ticket_does_not_move_the_panes(qtbot, sandbox, tmp_path):
-    """The empty pane is as wide as one with a ticket: the list does not shrink when one opens."""
-    desk = Desk(qtbot, sandbox, tmp_path)
-    w = desk.window
-    w.resize(1366, 740)
-    w.show()
-    QApplication.processEvents()
-    before = w.splitter.sizes()
-    desk.open(SPEC_TICKET)
-    QApplication.processEvents()
-    assert w.splitter.sizes() == before
-    desk.close()

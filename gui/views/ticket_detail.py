@@ -282,8 +282,6 @@ class TicketDetailPane(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.body, 1)
         self.body.hide()
-        margins = layout.contentsMargins()  # as wide with a ticket as without: opening one never moves the panes
-        self.setMinimumWidth(self.body.minimumSizeHint().width() + margins.left() + margins.right())
 
         self.composer.textChanged.connect(self.save_draft)  # every change, at once: kill -9 loses nothing
         self.set_agent(agent)
