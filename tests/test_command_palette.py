@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.views.command_palette import CommandPalette, ticket_number_in
+from tests import test_workspace
 from tests.test_workspace import SPEC_TICKET, WAIT, Desk
 
-
-@pytest.fixture
-def desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
-    workstation = Desk(qtbot, sandbox, tmp_path)
-    workstation.window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is workstation.window, timeout=WAIT)
-    yield workstation
-    workstation.close()
+desk = test_workspace.active_desk  # a desk whose window is active: keys and focus act as for the agent
 
 
 def _palette(desk: Desk) -> CommandPalette:

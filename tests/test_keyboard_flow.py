@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.views.main_window import PLAIN_KEYS, shortcut_rows
-from tests.test_workspace import SPEC_TICKET, WAIT, Desk, shown_numbers
+from tests import test_workspace
+from tests.test_workspace import SPEC_TICKET, WAIT, shown_numbers
 
-
-@pytest.fixture
-def desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
-    workstation = Desk(qtbot, sandbox, tmp_path)
-    workstation.window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is workstation.window, timeout=WAIT)
-    yield workstation
-    workstation.close()
+desk = test_workspace.active_desk  # a desk whose window is active: keys and focus act as for the agent
 
 
 def test_a_ticket_opened_by_number_puts_the_cursor_in_its_reply_box(desk):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from gui.api import SAMPLE_PUBLIC_KEY, SAMPLE_SECRET_KEY, Status, TogaClient
 from gui.controller import TicketController
@@ -89,6 +89,16 @@ class Desk:
 @pytest.fixture
 def desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
     workstation = Desk(qtbot, sandbox, tmp_path)
+    yield workstation
+    workstation.close()
+
+
+@pytest.fixture
+def active_desk(qtbot, sandbox, tmp_path) -> Iterator[Desk]:
+    """A desk whose window is the active one, for tests of keys and focus (import it as ``desk``)."""
+    workstation = Desk(qtbot, sandbox, tmp_path)
+    workstation.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is workstation.window, timeout=WAIT)
     yield workstation
     workstation.close()
 
